@@ -19,6 +19,8 @@ export function assertReadmeShowsExample(readmePath: string, examplePath: string
   const shown = readmeExample(readmePath).trim();
   const actual = readFileSync(examplePath, 'utf8').trim();
   if (shown !== actual) {
-    throw new Error(`${readmePath}'s example differs from ${examplePath}: copy the file into the README's ## Example block`);
+    throw new Error(
+      `${readmePath}'s example differs from ${examplePath}: copy the file into the README's ## Example block`,
+    );
   }
 }

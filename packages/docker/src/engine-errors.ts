@@ -1,0 +1,108 @@
+import { isAbortError, isLatentError } from '@latentci/core';
+import { ContainerNameConflictError, DockerApiError, DockerEngineUnreachableError, DockerTlsError } from './errors.js';
+
+/** What an engine error looks like: dockerode sets `statusCode` and `json`, Node sets `code`. */
+interface EngineErrorShape {
+  readonly message?: unknown;
+  readonly code?: unknown;
+  readonly statusCode?: unknown;
+  readonly json?: unknown;
+}
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EPIPE',
+]);
+
+/** The HTTP status of an engine answer, or undefined for transport errors. */
+export function engineStatusCode(error: unknown): number | undefined {
+  const status = (error as EngineErrorShape | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** True when the engine answered 404 (no such container or image). */
+export function isNotFound(error: unknown): boolean {
+  return engineStatusCode(error) === 404;
+}
+
+/** The engine's own error text (`{"message": …}`), without dockerode's `(HTTP code …)` decoration. */
+export function engineMessage(error: unknown): string {
+  const shape = error as EngineErrorShape | null;
+  const json = shape?.json as { message?: unknown } | null | undefined;
+  if (json && typeof json === 'object' && typeof json.message === 'string') return json.message;
+  if (Buffer.isBuffer(shape?.json)) return shape.json.toString('utf8').trim();
+  if (typeof shape?.message === 'string') return shape.message.trim();
+  return String(error);
+}
+
+function isTlsFailure(code: string, message: string): boolean {
+  return (
+    code.startsWith('ERR_TLS') ||
+    code.startsWith('ERR_SSL') ||
+    code.includes('CERT') ||
+    code === 'EPROTO' ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
+    code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' ||
+    /SSL|TLS|certificate/i.test(message)
+  );
+}
+
+/**
+ * Turns an error from a dockerode call into latentci's typed errors, with a message that says what
+ * to do. Abort errors and errors that already are latentci errors pass through unchanged.
+ */
+export function translateEngineError(error: unknown, dockerHost: string, action: string): unknown {
+  if (isAbortError(error) || isLatentError(error)) return error;
+  const shape = (error ?? {}) as EngineErrorShape;
+  const code = typeof shape.code === 'string' ? shape.code : '';
+  const status = engineStatusCode(error);
+  const detail = engineMessage(error);
+  if (status === undefined && isTlsFailure(code, detail)) {
+    return new DockerTlsError(
+      dockerHost,
+      `TLS connection to the Docker engine at ${dockerHost} failed while trying to ${action} (${code || detail}): check that tls.ca signs the engine's certificate, that tls.cert/tls.key are a client certificate the engine trusts, and that the engine really listens with TLS there`,
+      { cause: error },
+    );
+  }
+  if (status === 400 && /HTTP request to an HTTPS server/i.test(detail)) {
+    return new DockerTlsError(
+      dockerHost,
+      `the Docker engine at ${dockerHost} expects TLS, but latentci spoke plain HTTP while trying to ${action}: use an https:// dockerHost or set the tls option (ca, cert, key)`,
+      { cause: error },
+    );
+  }
+  if (status === undefined && UNREACHABLE_CODES.has(code)) {
+    const advice =
+      code === 'EACCES'
+        ? 'give this process access to the socket (e.g. add the user to the docker group)'
+        : code === 'ENOENT'
+          ? 'start the Docker engine (dockerd) or set dockerHost (or DOCKER_HOST) to the socket or tcp:// address it listens on'
+          : 'check that the Docker engine is running and listening there, or set dockerHost (or DOCKER_HOST) to where it listens';
+    return new DockerEngineUnreachableError(
+      dockerHost,
+      `cannot reach the Docker engine at ${dockerHost} to ${action} (${code}): ${advice}`,
+      { cause: error },
+    );
+  }
+  if (status === 409 && /name .* is already in use|Conflict\. The container name/i.test(detail)) {
+    const name = /container name "\/?([^"]+)"/.exec(detail)?.[1] ?? '';
+    return new ContainerNameConflictError(
+      name,
+      `cannot ${action}: ${detail}. Another master with the same name hash may run a worker of the same name; give the masters distinct masterId values or remove the container`,
+      { cause: error },
+    );
+  }
+  return new DockerApiError(
+    `Docker engine at ${dockerHost} failed to ${action}${status === undefined ? '' : ` (HTTP ${status})`}: ${detail}`,
+    status,
+    { cause: error },
+  );
+}

@@ -1,0 +1,54 @@
+/** What the image lookup needs from `GET /images/json`. */
+export interface LocalImage {
+  readonly Id: string;
+  readonly RepoTags?: readonly string[] | null;
+  readonly RepoDigests?: readonly string[] | null;
+}
+
+/** `name@sha256:<hex>` (optionally `name:tag@sha256:…`). */
+const DIGEST_REFERENCE = /^(.+)@(sha256:[0-9a-f]{64})$/;
+/** A bare image id: `sha256:<hex>`. */
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+
+/** `name:tag@digest` → `name`; the tag is informative only when a digest is given. */
+function repositoryOf(name: string): string {
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? name.slice(0, colon) : name;
+}
+
+/**
+ * Buildbot's image existence rule (§2.5): for every tag of every local image, match if the
+ * requested name contains `:` and equals the tag, or the tag starts with `<requested>:`. So
+ * `busybox` matches `busybox:latest`, `busybox:123` does not. Unlike Buildbot, digest references
+ * (`img@sha256:…`) match the image's `RepoDigests`, and a bare image id (`sha256:…`) matches `Id`.
+ */
+export function imageMatches(requested: string, image: LocalImage): boolean {
+  if (IMAGE_ID.test(requested)) return image.Id === requested;
+  const digest = DIGEST_REFERENCE.exec(requested);
+  if (digest?.[1] && digest[2]) {
+    const wanted = `${repositoryOf(digest[1])}@${digest[2]}`;
+    return (image.RepoDigests ?? []).some((entry) => entry === wanted || entry === `docker.io/${wanted}`);
+  }
+  return (image.RepoTags ?? []).some(
+    (tag) => (requested.includes(':') && tag === requested) || tag.startsWith(`${requested}:`),
+  );
+}
+
+/** Whether any of `images` satisfies `requested` (see {@link imageMatches}). */
+export function findImage(requested: string, images: readonly LocalImage[]): LocalImage | undefined {
+  return images.find((image) => imageMatches(requested, image));
+}
+
+/**
+ * Splits a reference for `POST /images/create`: `fromImage` and `tag` (a tag or a digest). A
+ * reference without tag or digest pulls `latest` (not every tag, as docker-py 4 did).
+ */
+export function pullReference(reference: string): { fromImage: string; tag: string } {
+  const digest = DIGEST_REFERENCE.exec(reference);
+  if (digest?.[1] && digest[2]) return { fromImage: repositoryOf(digest[1]), tag: digest[2] };
+  const slash = reference.lastIndexOf('/');
+  const colon = reference.lastIndexOf(':');
+  if (colon > slash) return { fromImage: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+  return { fromImage: reference, tag: 'latest' };
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The whole test suite, as the README's second quick-start command runs it:
+// build, typecheck and package hygiene (turbo), lint (biome), then every vitest test in one run.
+// Ends with the plain line `N passed, N failed` (the vitest totals).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const resultsFile = `${root}.test-results/vitest.json`;
+
+function run(label, command, args) {
+  console.log(`\n▶ ${label}: ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+  });
+  return result.status === 0;
+}
+
+const steps = [
+  [
+    'build, typecheck, publint and attw',
+    'pnpm',
+    ['exec', 'turbo', 'run', 'build', 'typecheck', 'hygiene', '--output-logs=errors-only'],
+  ],
+  ['lint', 'pnpm', ['exec', 'biome', 'check', '.']],
+];
+let failedSteps = 0;
+for (const [label, command, args] of steps) {
+  if (!run(label, command, args)) {
+    failedSteps += 1;
+    console.error(`✗ ${label} failed`);
+  }
+}
+
+rmSync(resultsFile, { force: true });
+mkdirSync(`${root}.test-results`, { recursive: true });
+const testsPassed = run('tests', 'pnpm', [
+  'exec',
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${resultsFile}`,
+  ...process.argv.slice(2),
+]);
+
+let passed = 0;
+let failed = 0;
+try {
+  const report = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  passed = report.numPassedTests;
+  failed = report.numFailedTests + (report.numTotalTestSuites > 0 ? 0 : 1);
+  // A file that fails to load counts as a failure even when it defined no test.
+  const brokenFiles = report.testResults.filter(
+    (file) => file.status === 'failed' && file.assertionResults.length === 0,
+  );
+  failed += brokenFiles.length;
+} catch {
+  failed += 1;
+  console.error('✗ vitest wrote no report');
+}
+if (!testsPassed && failed === 0) failed = 1;
+if (failedSteps > 0) console.error(`✗ ${failedSteps} non-test step(s) failed (see above)`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failedSteps === 0 && testsPassed && failed === 0 ? 0 : 1);

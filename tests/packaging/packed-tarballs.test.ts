@@ -1,0 +1,93 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Packs every package as npm would publish it, installs the tarballs into a project outside the
+// workspace, and loads each entry point from ESM and from CJS. Needs `pnpm build` first (the
+// test command runs it).
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const packageNames = ['core', 'docker', 'hyper', 'marathon', 'test-kit'];
+const consumer = mkdtempSync(join(tmpdir(), 'latentci-consumer-'));
+
+interface Manifest {
+  name: string;
+  version: string;
+  exports: Record<string, unknown>;
+}
+
+const manifests = packageNames.map(
+  (name) => JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8')) as Manifest,
+);
+const entryPoints = manifests.flatMap((manifest) =>
+  Object.keys(manifest.exports)
+    .filter((subpath) => subpath !== './package.json')
+    .map((subpath) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`)),
+);
+
+beforeAll(() => {
+  for (const name of packageNames) {
+    if (!existsSync(join(root, 'packages', name, 'dist'))) {
+      throw new Error(`packages/${name}/dist is missing: run \`pnpm build\` before this test`);
+    }
+    execFileSync('pnpm', ['pack', '--pack-destination', consumer], {
+      cwd: join(root, 'packages', name),
+      stdio: 'pipe',
+    });
+  }
+  const tarballs = readdirSync(consumer).filter((file) => file.endsWith('.tgz'));
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'latentci-consumer', private: true }));
+  // vitest is the optional peer of @latentci/test-kit/vitest.
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--loglevel=error',
+      ...tarballs.map((file) => `./${file}`),
+      'vitest@4.1.12',
+    ],
+    { cwd: consumer, stdio: 'pipe', timeout: 240_000 },
+  );
+}, 300_000);
+
+afterAll(() => rmSync(consumer, { recursive: true, force: true }));
+
+function load(kind: 'esm' | 'cjs', specifier: string): string[] {
+  const script =
+    kind === 'esm'
+      ? `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m)));`
+      : `const m = require(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m)));`;
+  const output = execFileSync('node', [...(kind === 'esm' ? ['--input-type=module'] : []), '-e', script], {
+    cwd: consumer,
+    encoding: 'utf8',
+  });
+  return JSON.parse(output) as string[];
+}
+
+describe('the packed tarballs', () => {
+  it('contain only dist, README.md and package.json', () => {
+    for (const manifest of manifests) {
+      const installed = join(consumer, 'node_modules', manifest.name);
+      expect(readdirSync(installed).sort(), manifest.name).toEqual(['README.md', 'dist', 'package.json']);
+    }
+  });
+
+  it('replace workspace: ranges with real versions', () => {
+    for (const manifest of manifests) {
+      const installed = readFileSync(join(consumer, 'node_modules', manifest.name, 'package.json'), 'utf8');
+      expect(installed, manifest.name).not.toContain('workspace:');
+    }
+  });
+
+  it.each(entryPoints)('%s loads from ESM and from CJS with the same exports', (specifier) => {
+    const fromEsm = load('esm', specifier);
+    const fromCjs = load('cjs', specifier).filter((name) => name !== 'module.exports' && name !== 'default');
+    expect(fromEsm.length, `${specifier} exports nothing`).toBeGreaterThan(0);
+    expect(fromCjs.sort()).toEqual(fromEsm.filter((name) => name !== 'default').sort());
+  });
+});
