@@ -9,11 +9,11 @@ export default defineConfig({
   resolve: {
     alias: [
       {
-        find: /^@latentci\/(core|docker|hyper|marathon|test-kit)$/,
+        find: /^@latentci\/(core|docker|hyper|marathon|test-kit|cli)$/,
         replacement: `${packagesDirectory}$1/src/index.ts`,
       },
       {
-        find: /^@latentci\/(core|docker|hyper|marathon|test-kit)\/([a-z-]+)$/,
+        find: /^@latentci\/(core|docker|hyper|marathon|test-kit|cli)\/([a-z-]+)$/,
         replacement: `${packagesDirectory}$1/src/$2.ts`,
       },
     ],
@@ -21,6 +21,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/*/**/*.test.ts', 'tests/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
+    setupFiles: ['tests/support/secret-hygiene.ts'],
     pool: 'forks',
     maxWorkers: 3,
     testTimeout: 60_000,

@@ -3,7 +3,7 @@
 // build, typecheck and package hygiene (turbo), lint (biome), then every vitest test in one run.
 // Ends with the plain line `N passed, N failed` (the vitest totals).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -36,6 +36,7 @@ for (const [label, command, args] of steps) {
 }
 
 rmSync(resultsFile, { force: true });
+rmSync(`${root}.test-results/secret-hygiene`, { recursive: true, force: true });
 mkdirSync(`${root}.test-results`, { recursive: true });
 const testsPassed = run('tests', 'pnpm', [
   'exec',
@@ -63,6 +64,18 @@ try {
   console.error('✗ vitest wrote no report');
 }
 if (!testsPassed && failed === 0) failed = 1;
+
+// Secret hygiene figures (tests/support/secret-hygiene.ts writes one file per test file).
+try {
+  const directory = `${root}.test-results/secret-hygiene`;
+  const files = readdirSync(directory).map((name) => JSON.parse(readFileSync(`${directory}/${name}`, 'utf8')));
+  const sum = (key) => files.reduce((total, file) => total + file[key], 0);
+  console.log(
+    `secret hygiene: ${sum('outputs')} emitted texts checked against ${sum('secrets')} registered secrets in ${files.length} test files: ${sum('leaks')} leaks`,
+  );
+} catch {
+  console.log('secret hygiene: no figures were written');
+}
 if (failedSteps > 0) console.error(`✗ ${failedSteps} non-test step(s) failed (see above)`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failedSteps === 0 && testsPassed && failed === 0 ? 0 : 1);

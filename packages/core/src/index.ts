@@ -1,5 +1,6 @@
 export * from './contract/assert-provider.js';
 export * from './contract/provider.js';
+export * from './diagnostics/channels.js';
 export * from './errors.js';
 export * from './lifecycle/index.js';
 export * from './logging/logger.js';

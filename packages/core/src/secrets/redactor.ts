@@ -1,3 +1,5 @@
+import { publishSecret } from '../diagnostics/channels.js';
+
 /** The text that replaces a secret wherever latentci would otherwise print it. */
 export const REDACTED = '<redacted>';
 
@@ -10,7 +12,9 @@ export class Redactor {
 
   /** Registers a secret. Empty strings and very short values (< 4 chars) are ignored: redacting them would mangle ordinary text. */
   add(secret: string | undefined | null): void {
-    if (typeof secret === 'string' && secret.length >= 4) this.#secrets.add(secret);
+    if (typeof secret !== 'string' || secret.length < 4 || this.#secrets.has(secret)) return;
+    this.#secrets.add(secret);
+    publishSecret(secret);
   }
 
   delete(secret: string): void {
