@@ -1,1 +1,8 @@
-export {};
+export { type WorkerEnvironmentOptions, workerEnvironment } from './environment.js';
+export {
+  parseMasterAddress,
+  type ResolveDefaultMasterHostOptions,
+  resolveDefaultMasterHost,
+} from './master-address.js';
+export { containerName, masterHash } from './naming.js';
+export { generateWorkerPassword } from './password.js';

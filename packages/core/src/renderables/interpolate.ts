@@ -1,0 +1,292 @@
+import { ConfigurationError } from '../errors.js';
+import { RenderableOperators } from './operators.js';
+import type { Properties } from './properties.js';
+import { asConfigurationError, asRenderError } from './python-errors.js';
+import { applyFormat, type CompiledFormat, compileFormat } from './python-format.js';
+import { isPlainObject, pythonRepr, pythonTruthy, pythonTypeName, stringRepr } from './python-values.js';
+import { isRenderable, type Renderable, render } from './render.js';
+import { Secret } from './secret.js';
+
+/** Python's `^[\w._-]*$` (with `re.match`, `$` also matches before a final newline). */
+const IDENTIFIER = /^[\p{L}\p{N}_.-]*\n?$/u;
+
+type Selector = 'prop' | 'src' | 'kw' | 'worker' | 'secret';
+
+/**
+ * One `%(selector:name[:op])s` substitution (Buildbot's `_Lookup`): looks `name` up in the
+ * selector's source, then picks the value, the default or an alternative by the operator.
+ * Plain fields only, so that a structured copy keeps working (Buildbot trac #3505).
+ */
+class Lookup implements Renderable {
+  readonly selector: Selector;
+  readonly codebase: string;
+  readonly name: string;
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  /** Rendered when the name is missing (or falsy, with `defaultWhenFalse`). */
+  readonly defaultValue: unknown;
+  readonly defaultWhenFalse: boolean;
+  /** Rendered instead of the value when the name exists (`+`, `?`, `#?`); `undefined` for `-`, `~`. */
+  readonly hasKey: Interpolate | undefined;
+
+  constructor(
+    selector: Selector,
+    codebase: string,
+    name: string,
+    kwargs: Readonly<Record<string, unknown>>,
+    defaultValue: unknown,
+    defaultWhenFalse: boolean,
+    hasKey: Interpolate | undefined,
+  ) {
+    this.selector = selector;
+    this.codebase = codebase;
+    this.name = name;
+    this.kwargs = kwargs;
+    this.defaultValue = defaultValue;
+    this.defaultWhenFalse = defaultWhenFalse;
+    this.hasKey = hasKey;
+  }
+
+  /** Whether the name exists in the selector's source, and its (unrendered) value. */
+  locate(properties: Properties): { readonly found: boolean; readonly value?: unknown } {
+    const name = this.name;
+    switch (this.selector) {
+      case 'prop':
+        return properties.hasProperty(name) ? { found: true, value: properties.getProperty(name) } : { found: false };
+      case 'kw':
+        return ownValue(this.kwargs, name);
+      case 'src': {
+        const stamp = properties.getSourceStamp(this.codebase);
+        return stamp ? ownValue(stamp, name) : { found: false };
+      }
+      case 'worker':
+        return ownValue(properties.workerInfo, name);
+      case 'secret':
+        // Buildbot's secret index claims every name exists; an unknown one fails when rendered.
+        return { found: true, value: new Secret(name) };
+    }
+  }
+
+  async getRenderingFor(properties: Properties): Promise<unknown> {
+    const { found, value } = this.locate(properties);
+    let result: unknown;
+    if (!found) result = await render(this.defaultValue, properties);
+    else if (this.defaultWhenFalse) {
+      result = await render(value, properties);
+      if (!pythonTruthy(result)) result = await render(this.defaultValue, properties);
+      else if (this.hasKey !== undefined) result = await render(this.hasKey, properties);
+    } else if (this.hasKey !== undefined) result = await render(this.hasKey, properties);
+    else result = await render(value, properties);
+    // Interpolate elides None: it prints as ''.
+    return result === null || result === undefined ? '' : result;
+  }
+}
+
+function ownValue(source: object, name: string): { readonly found: boolean; readonly value?: unknown } {
+  return Object.hasOwn(source, name)
+    ? { found: true, value: (source as Record<string, unknown>)[name] }
+    : { found: false };
+}
+
+function firstCharacter(text: string): string {
+  const code = text.codePointAt(0);
+  return code === undefined ? '' : String.fromCodePoint(code);
+}
+
+/** Splits at the first `:`; the rest is `undefined` when there is none (Python's `split(':', 1)`). */
+function splitOnce(text: string): [string, string | undefined] {
+  const colon = text.indexOf(':');
+  return colon < 0 ? [text, undefined] : [text.slice(0, colon), text.slice(colon + 1)];
+}
+
+/**
+ * Buildbot's `_splitBalancedParen`: splits at the first `delimiter` outside parentheses.
+ * `undefined` when a `)` closes nothing or no delimiter is found.
+ */
+function splitBalanced(delimiter: string, text: string): [string, string] | undefined {
+  let depth = 0;
+  let index = 0;
+  for (const character of text) {
+    if (character === '(') depth += 1;
+    if (character === ')') {
+      depth -= 1;
+      if (depth < 0) return undefined;
+    }
+    if (depth === 0 && character === delimiter) return [text.slice(0, index), text.slice(index + character.length)];
+    index += character.length;
+  }
+  return undefined;
+}
+
+function isKeywordObject(value: unknown): value is Record<string, unknown> {
+  return isPlainObject(value) && !isRenderable(value);
+}
+
+/**
+ * Buildbot's `Interpolate`: a format string rendered with Python `%` semantics.
+ *
+ * - Keyword form, `new Interpolate(format)` or `new Interpolate(format, { kw: value })`: the format
+ *   uses `%(prop:name)s`, `%(src:codebase:attribute)s`, `%(kw:name)s`, `%(worker:name)s` and
+ *   `%(secret:name)s`, each optionally followed by an operator — `:-default`, `:~default`,
+ *   `:+replacement`, `:?|ifset|ifmissing`, `:#?|iftrue|iffalse` — whose texts are formats too.
+ * - Positional form, `new Interpolate(format, ...values)`: the values (renderables, promises or
+ *   plain values) are rendered and substituted for `%s`, `%d`, … in order.
+ *
+ * A single trailing plain object is always the keyword form; positional values followed by one
+ * is Buildbot's "not both" error. Malformed formats throw `ConfigurationError` here, at
+ * construction; rendering errors are `RenderError`s.
+ */
+export class Interpolate extends RenderableOperators {
+  readonly format: string;
+  /** Positional values (positional form); empty in the keyword form. */
+  readonly args: readonly unknown[];
+  /** Keyword values for `%(kw:…)s` (keyword form). */
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  readonly compiled: CompiledFormat;
+  /** One lookup per distinct `%(key)` of the format, in order (keyword form). */
+  readonly lookups: readonly Lookup[];
+
+  constructor(format: string, ...args: unknown[]) {
+    super();
+    if (typeof format !== 'string') {
+      throw new ConfigurationError(`Interpolate format must be a string, got ${pythonTypeName(format)}`);
+    }
+    let positional = args;
+    let kwargs: Readonly<Record<string, unknown>> = {};
+    const last = args[args.length - 1];
+    if (args.length > 0 && isKeywordObject(last)) {
+      if (args.length > 1) {
+        throw new ConfigurationError('Interpolate takes either positional or keyword substitutions, not both.');
+      }
+      positional = [];
+      kwargs = Object.fromEntries(Object.entries(last));
+    }
+    this.format = format;
+    this.args = positional;
+    this.kwargs = kwargs;
+    this.compiled = compileFormat(format);
+    const context = `invalid Interpolate format ${stringRepr(format)}`;
+    if (positional.length > 0) {
+      // Zero suits every conversion, so this raises only what no value can fix: syntax, counts, keys.
+      asConfigurationError(context, () =>
+        applyFormat(this.compiled, { kind: 'tuple', values: positional.map(() => 0) }),
+      );
+      this.lookups = [];
+      return;
+    }
+    // Buildbot's check: the format applied to a mapping where every key is ''.
+    asConfigurationError(context, () => applyFormat(this.compiled, { kind: 'mapping', self: {}, get: () => '' }));
+    if (this.compiled.keylessConversions > 0) {
+      throw new ConfigurationError(
+        `${context}: a positional substitution such as %s needs positional values (new Interpolate(format, ...values)); with none, Buildbot would print the keyword mapping itself`,
+      );
+    }
+    this.lookups = this.compiled.keys.map((key) => this.#parseSubstitution(key));
+  }
+
+  #parseSubstitution(key: string): Lookup {
+    const [selector, argument] = splitOnce(key);
+    if (argument === undefined) {
+      throw new ConfigurationError(`invalid Interpolate substitution without selector '${key}'`);
+    }
+    let codebase = '';
+    let name: string;
+    let operation: string | undefined;
+    switch (selector) {
+      case 'prop':
+      case 'kw':
+      case 'worker':
+      case 'secret':
+        [name, operation] = splitOnce(argument);
+        if (selector === 'prop' && !IDENTIFIER.test(name)) {
+          throw new ConfigurationError(`Property name must be alphanumeric for prop Interpolation '${argument}'`);
+        }
+        if (selector === 'kw' && !IDENTIFIER.test(name)) {
+          throw new ConfigurationError(`Keyword must be alphanumeric for kw Interpolation '${argument}'`);
+        }
+        break;
+      case 'src': {
+        const [stampCodebase, rest] = splitOnce(argument);
+        if (rest === undefined) {
+          throw new ConfigurationError(`Must specify both codebase and attribute for src Interpolation '${argument}'`);
+        }
+        codebase = stampCodebase;
+        [name, operation] = splitOnce(rest);
+        if (!IDENTIFIER.test(codebase)) {
+          throw new ConfigurationError(`Codebase must be alphanumeric for src Interpolation '${argument}'`);
+        }
+        if (!IDENTIFIER.test(name)) {
+          throw new ConfigurationError(`Attribute must be alphanumeric for src Interpolation '${argument}'`);
+        }
+        break;
+      }
+      default:
+        throw new ConfigurationError(`invalid Interpolate selector '${selector}'`);
+    }
+
+    const op = operation ?? '-';
+    const lookup = (defaultValue: unknown, defaultWhenFalse: boolean, hasKey?: Interpolate): Lookup =>
+      new Lookup(selector, codebase, name, this.kwargs, defaultValue, defaultWhenFalse, hasKey);
+    if (op.startsWith('-')) return lookup(this.#nested(op.slice(1)), false);
+    if (op.startsWith('~')) return lookup(this.#nested(op.slice(1)), true);
+    if (op.startsWith('+')) return lookup('', false, this.#nested(op.slice(1)));
+    if (op.startsWith('?')) return this.#ternary(key, op.slice(1), false, lookup);
+    if (op.startsWith('#?')) return this.#ternary(key, op.slice(2), true, lookup);
+    if (op === '') {
+      // Buildbot crashes here with an IndexError.
+      throw new ConfigurationError(
+        `invalid Interpolate default type '' in '${key}': one of -, ~, +, ?, #? must follow the ':'`,
+      );
+    }
+    throw new ConfigurationError(`invalid Interpolate default type '${firstCharacter(op)}'`);
+  }
+
+  #ternary(
+    key: string,
+    expression: string,
+    defaultWhenFalse: boolean,
+    lookup: (defaultValue: unknown, defaultWhenFalse: boolean, hasKey?: Interpolate) => Lookup,
+  ): Lookup {
+    if (expression === '') {
+      // Buildbot crashes here with an IndexError.
+      throw new ConfigurationError(
+        `invalid Interpolate ternary expression '' in '${key}': a delimiter and two alternatives must follow the '?'`,
+      );
+    }
+    const delimiter = firstCharacter(expression);
+    if (delimiter === '(') throw new ConfigurationError("invalid Interpolate ternary delimiter '('");
+    const body = expression.slice(delimiter.length);
+    // Buildbot also accepts a two-character body without a second delimiter (`?|ab`): latentci refuses it.
+    const parts = splitBalanced(delimiter, body);
+    if (!parts) {
+      throw new ConfigurationError(`invalid Interpolate ternary expression '${body}' with delimiter '${delimiter}'`);
+    }
+    return lookup(this.#nested(parts[1]), defaultWhenFalse, this.#nested(parts[0]));
+  }
+
+  #nested(format: string): Interpolate {
+    return new Interpolate(format, this.kwargs);
+  }
+
+  async getRenderingFor(properties: Properties): Promise<string> {
+    if (this.args.length > 0) {
+      const values = (await render(this.args, properties)) as unknown[];
+      return asRenderError(() => applyFormat(this.compiled, { kind: 'tuple', values }));
+    }
+    const values = await Promise.all(this.lookups.map((lookup) => lookup.getRenderingFor(properties)));
+    const keys = this.compiled.keys;
+    return asRenderError(() =>
+      applyFormat(this.compiled, { kind: 'mapping', self: {}, get: (key) => values[keys.indexOf(key)] }),
+    );
+  }
+
+  /** Buildbot's repr: `Interpolate('fmt')`, `Interpolate('fmt', *(…))` or `Interpolate('fmt', **{…})`. */
+  override toString(): string {
+    if (this.args.length > 0) {
+      const items = this.args.map((item) => pythonRepr(item));
+      return `Interpolate(${stringRepr(this.format)}, *(${items.join(', ')}${items.length === 1 ? ',' : ''}))`;
+    }
+    if (Object.keys(this.kwargs).length > 0)
+      return `Interpolate(${stringRepr(this.format)}, **${pythonRepr(this.kwargs)})`;
+    return `Interpolate(${stringRepr(this.format)})`;
+  }
+}

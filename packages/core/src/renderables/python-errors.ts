@@ -1,0 +1,28 @@
+import { ConfigurationError, RenderError } from '../errors.js';
+import { PythonException } from './python-values.js';
+
+/**
+ * Runs `action`, turning a Python exception raised by the emulation (formatting, operators) into
+ * latentci's typed error: `RenderError` while rendering, `ConfigurationError` while constructing.
+ * The message is Python's last traceback line, e.g. `TypeError: not enough arguments for format string`.
+ */
+export function asRenderError<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (error instanceof PythonException) throw new RenderError(error.describe(), { cause: error });
+    throw error;
+  }
+}
+
+/** `context` names what was being constructed, e.g. `invalid Interpolate format '%(prop:x)d'`. */
+export function asConfigurationError<T>(context: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (error instanceof PythonException) {
+      throw new ConfigurationError(`${context}: ${error.describe()}`, { cause: error });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,71 @@
+import { RenderError } from '../errors.js';
+import type { Properties } from './properties.js';
+import { isPlainObject } from './python-values.js';
+
+/**
+ * A value rendered against a build's {@link Properties} (Buildbot's `IRenderable`). Implement it
+ * to make your own renderables; `getRenderingFor` may return a value or a promise.
+ */
+export interface Renderable<T = unknown> {
+  getRenderingFor(properties: Properties): T | PromiseLike<T>;
+}
+
+/** True for objects with a `getRenderingFor` method (Buildbot's `IRenderable.providedBy`). */
+export function isRenderable(value: unknown): value is Renderable {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { getRenderingFor?: unknown }).getRenderingFor === 'function'
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Renders `value` against `properties`, like Buildbot's `properties.render(value)`:
+ * - a renderable is asked for its rendering (the result is not rendered again, except where a
+ *   renderable says so: `renderer` results, property values looked up by `Property`/`Interpolate`);
+ * - a promise is awaited (its result is not rendered);
+ * - arrays render every element, concurrently, keeping order (the first failure wins);
+ * - plain objects render every value (their keys are strings, which are never interpolated);
+ *   `Map`s render keys and values, so a renderable may be a key;
+ * - everything else — strings included — is returned unchanged.
+ */
+export function render<T>(value: Renderable<T>, properties: Properties): Promise<Awaited<T>>;
+export function render(value: unknown, properties: Properties): Promise<unknown>;
+export async function render(value: unknown, properties: Properties): Promise<unknown> {
+  return renderValue(value, properties, []);
+}
+
+async function renderValue(value: unknown, properties: Properties, ancestors: object[]): Promise<unknown> {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'function' && isRenderable(value)) return value.getRenderingFor(properties);
+    return value;
+  }
+  if (isRenderable(value)) return value.getRenderingFor(properties);
+  if (isThenable(value)) return value;
+  const isArray = Array.isArray(value);
+  const isMap = value instanceof Map;
+  if (!isArray && !isMap && !isPlainObject(value)) return value;
+  if (ancestors.includes(value)) throw new RenderError('cannot render a value that contains itself');
+  const inner = [...ancestors, value];
+  if (isArray) return Promise.all(value.map((item) => renderValue(item, properties, inner)));
+  if (isMap) {
+    const entries = await Promise.all(
+      [...value.entries()].map(([key, item]) =>
+        Promise.all([renderValue(key, properties, inner), renderValue(item, properties, inner)]),
+      ),
+    );
+    return new Map(entries);
+  }
+  const entries = await Promise.all(
+    Object.entries(value).map(async ([key, item]) => [key, await renderValue(item, properties, inner)] as const),
+  );
+  return Object.fromEntries(entries);
+}
