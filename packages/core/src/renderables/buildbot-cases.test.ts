@@ -46,7 +46,10 @@ const SRC: readonly SourceStamp[] = [
 /** Context KW-SRC: TestInterpolateKwargs' source stamp. */
 const KW_SRC: readonly SourceStamp[] = [{ codebase: 'cbA', repository: 'cvs://A..', project: null, branch: 'default' }];
 
-function props(values: Record<string, unknown> = {}, options: ConstructorParameters<typeof Properties>[0] = {}): Properties {
+function props(
+  values: Record<string, unknown> = {},
+  options: ConstructorParameters<typeof Properties>[0] = {},
+): Properties {
   const properties = new Properties(options);
   properties.update(values, 'test');
   return properties;
@@ -95,26 +98,128 @@ const wp = (format: string, ...args: unknown[]) =>
   new WithProperties(format, ...(args as [Record<string, (properties: Properties) => unknown>]));
 
 const cases: Case[] = [
-  { id: 'P01', test: 'testSimpleStr', renderable: () => wp('%(prop_str)s'), properties: propertyMap, expected: 'a-string' },
+  {
+    id: 'P01',
+    test: 'testSimpleStr',
+    renderable: () => wp('%(prop_str)s'),
+    properties: propertyMap,
+    expected: 'a-string',
+  },
   { id: 'P02', test: 'testSimpleNone', renderable: () => wp('%(prop_none)s'), properties: propertyMap, expected: '' },
-  { id: 'P03', test: 'testSimpleList', renderable: () => wp('%(prop_list)s'), properties: propertyMap, expected: "['a', 'b']" },
+  {
+    id: 'P03',
+    test: 'testSimpleList',
+    renderable: () => wp('%(prop_list)s'),
+    properties: propertyMap,
+    expected: "['a', 'b']",
+  },
   { id: 'P04', test: 'testSimpleZero', renderable: () => wp('%(prop_zero)s'), properties: propertyMap, expected: '0' },
-  { id: 'P05', test: 'testSimpleFalse', renderable: () => wp('%(prop_false)s'), properties: propertyMap, expected: 'False' },
-  { id: 'P06', test: 'testSimpleTrue', renderable: () => wp('%(prop_true)s'), properties: propertyMap, expected: 'True' },
+  {
+    id: 'P05',
+    test: 'testSimpleFalse',
+    renderable: () => wp('%(prop_false)s'),
+    properties: propertyMap,
+    expected: 'False',
+  },
+  {
+    id: 'P06',
+    test: 'testSimpleTrue',
+    renderable: () => wp('%(prop_true)s'),
+    properties: propertyMap,
+    expected: 'True',
+  },
   // P07 (KeyError) is below.
-  { id: 'P08', test: 'testColonMinusNone', renderable: () => wp('%(prop_none:-missing)s'), properties: propertyMap, expected: '' },
-  { id: 'P09', test: 'testColonMinusZero', renderable: () => wp('%(prop_zero:-missing)s'), properties: propertyMap, expected: '0' },
-  { id: 'P10', test: 'testColonMinusFalse', renderable: () => wp('%(prop_false:-missing)s'), properties: propertyMap, expected: 'False' },
-  { id: 'P11', test: 'testColonMinusEmpty', renderable: () => wp('%(prop_empty:-missing)s'), properties: propertyMap, expected: '' },
-  { id: 'P12', test: 'testColonMinusUnset', renderable: () => wp('%(prop_nosuch:-missing)s'), properties: propertyMap, expected: 'missing' },
-  { id: 'P13', test: 'testColonTildeNone', renderable: () => wp('%(prop_none:~missing)s'), properties: propertyMap, expected: 'missing' },
-  { id: 'P14', test: 'testColonTildeZero', renderable: () => wp('%(prop_zero:~missing)s'), properties: propertyMap, expected: 'missing' },
-  { id: 'P15', test: 'testColonTildeOne', renderable: () => wp('%(prop_one:~missing)s'), properties: propertyMap, expected: '1' },
-  { id: 'P16', test: 'testColonTildeFalse', renderable: () => wp('%(prop_false:~missing)s'), properties: propertyMap, expected: 'missing' },
-  { id: 'P17', test: 'testColonTildeEmpty', renderable: () => wp('%(prop_empty:~missing)s'), properties: propertyMap, expected: 'missing' },
-  { id: 'P18', test: 'testColonPlusNone', renderable: () => wp('%(prop_none:+present)s'), properties: propertyMap, expected: 'present' },
-  { id: 'P19', test: 'testColonPlusFalse', renderable: () => wp('%(prop_false:+present)s'), properties: propertyMap, expected: 'present' },
-  { id: 'P20', test: 'testColonPlusUnset', renderable: () => wp('%(prop_nosuch:+present)s'), properties: propertyMap, expected: '' },
+  {
+    id: 'P08',
+    test: 'testColonMinusNone',
+    renderable: () => wp('%(prop_none:-missing)s'),
+    properties: propertyMap,
+    expected: '',
+  },
+  {
+    id: 'P09',
+    test: 'testColonMinusZero',
+    renderable: () => wp('%(prop_zero:-missing)s'),
+    properties: propertyMap,
+    expected: '0',
+  },
+  {
+    id: 'P10',
+    test: 'testColonMinusFalse',
+    renderable: () => wp('%(prop_false:-missing)s'),
+    properties: propertyMap,
+    expected: 'False',
+  },
+  {
+    id: 'P11',
+    test: 'testColonMinusEmpty',
+    renderable: () => wp('%(prop_empty:-missing)s'),
+    properties: propertyMap,
+    expected: '',
+  },
+  {
+    id: 'P12',
+    test: 'testColonMinusUnset',
+    renderable: () => wp('%(prop_nosuch:-missing)s'),
+    properties: propertyMap,
+    expected: 'missing',
+  },
+  {
+    id: 'P13',
+    test: 'testColonTildeNone',
+    renderable: () => wp('%(prop_none:~missing)s'),
+    properties: propertyMap,
+    expected: 'missing',
+  },
+  {
+    id: 'P14',
+    test: 'testColonTildeZero',
+    renderable: () => wp('%(prop_zero:~missing)s'),
+    properties: propertyMap,
+    expected: 'missing',
+  },
+  {
+    id: 'P15',
+    test: 'testColonTildeOne',
+    renderable: () => wp('%(prop_one:~missing)s'),
+    properties: propertyMap,
+    expected: '1',
+  },
+  {
+    id: 'P16',
+    test: 'testColonTildeFalse',
+    renderable: () => wp('%(prop_false:~missing)s'),
+    properties: propertyMap,
+    expected: 'missing',
+  },
+  {
+    id: 'P17',
+    test: 'testColonTildeEmpty',
+    renderable: () => wp('%(prop_empty:~missing)s'),
+    properties: propertyMap,
+    expected: 'missing',
+  },
+  {
+    id: 'P18',
+    test: 'testColonPlusNone',
+    renderable: () => wp('%(prop_none:+present)s'),
+    properties: propertyMap,
+    expected: 'present',
+  },
+  {
+    id: 'P19',
+    test: 'testColonPlusFalse',
+    renderable: () => wp('%(prop_false:+present)s'),
+    properties: propertyMap,
+    expected: 'present',
+  },
+  {
+    id: 'P20',
+    test: 'testColonPlusUnset',
+    renderable: () => wp('%(prop_nosuch:+present)s'),
+    properties: propertyMap,
+    expected: '',
+  },
   {
     id: 'P21',
     test: 'testTempValueOverrides',
@@ -399,7 +504,8 @@ const cases: Case[] = [
   {
     id: 'P61',
     test: 'test_nested_kwarg_deferred',
-    renderable: () => new Interpolate("echo '%(kw:missing:~%(kw:fishy)s)s'", { missing: later(false), fishy: 'so long!' }),
+    renderable: () =>
+      new Interpolate("echo '%(kw:missing:~%(kw:fishy)s)s'", { missing: later(false), fishy: 'so long!' }),
     properties: () => props(),
     expected: "echo 'so long!'",
   },
@@ -466,8 +572,7 @@ const cases: Case[] = [
   {
     id: 'P70',
     test: 'testFlattenListAdd2',
-    renderable: () =>
-      new FlattenList([new Property('do-tests'), ['bla']]).add([new Property('do-tests'), ['bla']]),
+    renderable: () => new FlattenList([new Property('do-tests'), ['bla']]).add([new Property('do-tests'), ['bla']]),
     properties: () => props({ 'do-tests': 'string' }),
     expected: ['string', 'bla', 'string', 'bla'],
   },
@@ -475,7 +580,9 @@ const cases: Case[] = [
     id: 'P71',
     test: 'test_renderer_with_state_renders_args',
     renderable: () =>
-      renderer((properties, arg: string, { kwarg }: { kwarg: string }) => `x-${properties.getProperty('x')}-${arg}-${kwarg}`)
+      renderer(
+        (properties, arg: string, { kwarg }: { kwarg: string }) => `x-${properties.getProperty('x')}-${arg}-${kwarg}`,
+      )
         .withArgs(new Property('arg'))
         .withKwargs({ kwarg: new Property('kw') }),
     properties: () => props({ x: 'X', arg: 'ARG', kw: 'KW' }),

@@ -100,22 +100,37 @@ function splitOnce(text: string): [string, string | undefined] {
 
 /**
  * Buildbot's `_splitBalancedParen`: splits at the first `delimiter` outside parentheses.
- * `undefined` when a `)` closes nothing or no delimiter is found.
+ * `'unbalanced'` when a `)` closes nothing, `'not found'` when there is no such delimiter.
  */
-function splitBalanced(delimiter: string, text: string): [string, string] | undefined {
+function splitBalanced(delimiter: string, text: string): [string, string] | 'unbalanced' | 'not found' {
   let depth = 0;
   let index = 0;
   for (const character of text) {
     if (character === '(') depth += 1;
     if (character === ')') {
       depth -= 1;
-      if (depth < 0) return undefined;
+      if (depth < 0) return 'unbalanced';
     }
     if (depth === 0 && character === delimiter) return [text.slice(0, index), text.slice(index + character.length)];
     index += character.length;
   }
-  return undefined;
+  return 'not found';
 }
+
+/**
+ * Errors for formats Buildbot accepts but latentci refuses (see the README's quirks). They are
+ * raised only once the whole format, nested alternatives included, has been parsed, so that any
+ * error Buildbot itself reports comes first, exactly as Buildbot reports it.
+ */
+let deferredErrors: ConfigurationError[] | undefined;
+
+/** Stands for the `collections.defaultdict(str)` that Buildbot checks a format with, so errors name it alike. */
+class DefaultDictionary {
+  toString(): string {
+    return "defaultdict(<class 'str'>, {})";
+  }
+}
+Object.defineProperty(DefaultDictionary, 'name', { value: 'collections.defaultdict' });
 
 function isKeywordObject(value: unknown): value is Record<string, unknown> {
   return isPlainObject(value) && !isRenderable(value);
@@ -164,23 +179,41 @@ export class Interpolate extends RenderableOperators {
     this.args = positional;
     this.kwargs = kwargs;
     this.compiled = compileFormat(format);
-    const context = `invalid Interpolate format ${stringRepr(format)}`;
-    if (positional.length > 0) {
-      // Zero suits every conversion, so this raises only what no value can fix: syntax, counts, keys.
-      asConfigurationError(context, () =>
-        applyFormat(this.compiled, { kind: 'tuple', values: positional.map(() => 0) }),
-      );
-      this.lookups = [];
-      return;
+    const outermost = deferredErrors === undefined;
+    if (outermost) deferredErrors = [];
+    try {
+      this.lookups = positional.length > 0 ? this.#checkPositionalForm() : this.#parseKeywordForm();
+      const [first] = deferredErrors ?? [];
+      if (outermost && first) throw first;
+    } finally {
+      if (outermost) deferredErrors = undefined;
     }
+  }
+
+  #context(): string {
+    return `invalid Interpolate format ${stringRepr(this.format)}`;
+  }
+
+  #checkPositionalForm(): Lookup[] {
+    // Zero suits every conversion, so this raises only what no value can fix: syntax, counts, keys.
+    const values = this.args.map(() => 0);
+    asConfigurationError(this.#context(), () => applyFormat(this.compiled, { kind: 'tuple', values }));
+    return [];
+  }
+
+  #parseKeywordForm(): Lookup[] {
     // Buildbot's check: the format applied to a mapping where every key is ''.
-    asConfigurationError(context, () => applyFormat(this.compiled, { kind: 'mapping', self: {}, get: () => '' }));
+    asConfigurationError(this.#context(), () =>
+      applyFormat(this.compiled, { kind: 'mapping', self: new DefaultDictionary(), get: () => '' }),
+    );
     if (this.compiled.keylessConversions > 0) {
-      throw new ConfigurationError(
-        `${context}: a positional substitution such as %s needs positional values (new Interpolate(format, ...values)); with none, Buildbot would print the keyword mapping itself`,
+      deferredErrors?.push(
+        new ConfigurationError(
+          `${this.#context()}: a positional substitution such as %s needs positional values (new Interpolate(format, ...values)); with none, Buildbot would print the keyword mapping itself`,
+        ),
       );
     }
-    this.lookups = this.compiled.keys.map((key) => this.#parseSubstitution(key));
+    return this.compiled.keys.map((key) => this.#parseSubstitution(key));
   }
 
   #parseSubstitution(key: string): Lookup {
@@ -255,12 +288,22 @@ export class Interpolate extends RenderableOperators {
     const delimiter = firstCharacter(expression);
     if (delimiter === '(') throw new ConfigurationError("invalid Interpolate ternary delimiter '('");
     const body = expression.slice(delimiter.length);
-    // Buildbot also accepts a two-character body without a second delimiter (`?|ab`): latentci refuses it.
     const parts = splitBalanced(delimiter, body);
-    if (!parts) {
-      throw new ConfigurationError(`invalid Interpolate ternary expression '${body}' with delimiter '${delimiter}'`);
+    if (typeof parts === 'string') {
+      const error = new ConfigurationError(
+        `invalid Interpolate ternary expression '${body}' with delimiter '${delimiter}'`,
+      );
+      const characters = [...body];
+      if (parts === 'unbalanced' || characters.length !== 2) throw error;
+      // Buildbot accepts a two-character body without a second delimiter (`?|ab` is `a` or `b`):
+      // latentci refuses it, after building both alternatives as Buildbot does (their errors come first).
+      for (const alternative of characters) this.#nested(alternative);
+      deferredErrors?.push(error);
+      return lookup('', defaultWhenFalse, undefined);
     }
-    return lookup(this.#nested(parts[1]), defaultWhenFalse, this.#nested(parts[0]));
+    // Buildbot builds the true alternative first, so its errors come first.
+    const whenTrue = this.#nested(parts[0]);
+    return lookup(this.#nested(parts[1]), defaultWhenFalse, whenTrue);
   }
 
   #nested(format: string): Interpolate {
