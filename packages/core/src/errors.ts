@@ -16,6 +16,8 @@
  * - `UNSUPPORTED_SPECIFICATION_VERSION`: a provider implements a contract version this core does
  *   not know. Not retryable.
  * - `BACKEND_ERROR`: a backend call failed outside a start (stop, health check, reaping).
+ * - `CONNECTION_REJECTED`: `attached()` refused a worker connection (not starting, or already
+ *   connected). The master closes that connection; the lifecycle is unchanged. Not retryable.
  */
 export type LatentErrorCode =
   | 'CONFIGURATION_ERROR'
@@ -27,7 +29,8 @@ export type LatentErrorCode =
   | 'SUBSTANTIATION_CANCELLED'
   | 'WORKER_SHUT_DOWN'
   | 'UNSUPPORTED_SPECIFICATION_VERSION'
-  | 'BACKEND_ERROR';
+  | 'BACKEND_ERROR'
+  | 'CONNECTION_REJECTED';
 
 export interface LatentErrorOptions {
   cause?: unknown;

@@ -92,7 +92,10 @@ export interface StartInstanceRequest {
   readonly master: MasterAddress;
   /** The environment to inject into the instance: `BUILDMASTER`, `BUILDMASTER_PORT`, `BUILDMASTER_PROTOCOL`, `WORKERNAME`, `WORKERPASS`. */
   readonly environment: Readonly<Record<string, string>>;
-  /** The build's properties, for rendering renderable settings. Empty when started without a build. */
+  /**
+   * The build's properties, for rendering renderable settings, with `workername` and the worker's
+   * own `properties` set (source `Worker`). Only those when started without a build.
+   */
   readonly properties: Properties;
   /** Who owns the instance, for labelling. */
   readonly owner: InstanceOwner;
@@ -196,8 +199,9 @@ export interface ProviderV1<Instance extends InstanceHandle = InstanceHandle> {
 
   /**
    * Renders every start-relevant setting with `properties` into a JSON-comparable value. The core
-   * records it at start and re-renders it for each new build: a running instance only takes
-   * builds whose rendering is structurally equal (Buildbot's `isCompatibleWithBuild`).
+   * records it at start (from the build's properties, before adding the worker's) and re-renders
+   * it for each new build: a running instance only takes builds whose rendering is structurally
+   * equal (Buildbot's `isCompatibleWithBuild`). Forgotten when the instance is stopped.
    */
   renderStartSettings?(properties: Properties): Promise<unknown>;
 

@@ -32,9 +32,12 @@ export type Listener<T> = (payload: T) => void;
 export class TypedEmitter<Events extends { [K in keyof Events]: unknown }> {
   readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
   readonly #onListenerError: (error: unknown) => void;
+  readonly #observe: ((event: keyof Events, payload: unknown) => void) | undefined;
 
-  constructor(onListenerError: (error: unknown) => void) {
+  /** `observe` sees every emitted event, listened to or not (for the diagnostics channel). */
+  constructor(onListenerError: (error: unknown) => void, observe?: (event: keyof Events, payload: unknown) => void) {
     this.#onListenerError = onListenerError;
+    this.#observe = observe;
   }
 
   /** Subscribes; returns a function that unsubscribes. */
@@ -53,6 +56,7 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown }> {
   }
 
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
+    this.#observe?.(event, payload);
     const set = this.#listeners.get(event);
     if (!set) return;
     for (const listener of [...set]) {

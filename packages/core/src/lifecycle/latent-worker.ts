@@ -10,6 +10,7 @@ import {
 } from '../contract/provider.js';
 import {
   CannotSubstantiateError,
+  ConfigurationError,
   FailedToSubstantiateError,
   SubstantiationCancelledError,
   SubstantiationTimeoutError,
@@ -18,6 +19,7 @@ import {
 } from '../errors.js';
 import { type Logger, type LogLevel, silentLogger } from '../logging/logger.js';
 import { Properties } from '../renderables/index.js';
+import { publishOutput } from '../diagnostics/channels.js';
 import { Redactor } from '../secrets/redactor.js';
 import {
   containerName,
@@ -137,7 +139,9 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   #shutdown: Promise<void> | undefined;
   #signal: AbortSignal | undefined;
   readonly #onSignalAbort = () => {
-    this.shutdown().catch((error: unknown) => this.#log('error', `while stopService worker ${this.name}: ${errorMessage(error)}`));
+    this.shutdown().catch((error: unknown) =>
+      this.#log('error', `while stopService worker ${this.name}: ${errorMessage(error)}`),
+    );
   };
 
   constructor(options: LatentWorkerOptions<Instance>) {
@@ -152,8 +156,9 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
     this.#clock = options.clock ?? systemClock;
     this.#redactor = options.redactor ?? new Redactor();
     this.#redactor.add(this.#password);
-    this.#events = new TypedEmitter((error) =>
-      this.#log('error', `worker ${this.name}: an event listener threw: ${errorMessage(error)}`),
+    this.#events = new TypedEmitter(
+      (error) => this.#log('error', `worker ${this.name}: an event listener threw: ${errorMessage(error)}`),
+      (event, payload) => publishOutput('event', `worker:${this.name}`, { event, payload }),
     );
     this.#missingTimer = new OneShotTimer(this.#clock);
     this.#buildWaitTimer = new OneShotTimer(this.#clock);
@@ -242,7 +247,10 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
    * Buildbot's `isCompatibleWithBuild`: true when no instance runs, or when the provider's
    * `renderStartSettings` renders the same settings for `properties` as for the running instance.
    */
-  async isCompatibleWithBuild(properties: Properties, options: { readonly signal?: AbortSignal } = {}): Promise<boolean> {
+  async isCompatibleWithBuild(
+    properties: Properties,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<boolean> {
     const record = this.#current;
     if (!record?.hasSettings || !record.provider.renderStartSettings) return true;
     const rendered = await this.#waitFor(record.provider.renderStartSettings(properties), options.signal);
@@ -250,7 +258,11 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   }
 
   /** Resolves once no background operation (start, stop, check) of this worker is in flight. */
-  async whenIdle(): Promise<void> {
+  whenIdle(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    return this.#waitFor(this.#drain(), options.signal);
+  }
+
+  async #drain(): Promise<void> {
     while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
   }
 
@@ -261,6 +273,9 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
    * share one result. Rejects with `FailedToSubstantiateError` (and its `SubstantiationTimeoutError`,
    * `WorkerCrashedError`), `CannotSubstantiateError`, `SubstantiationCancelledError` or
    * `WorkerShutDownError`; `.quarantined` tells whether the worker is now in quarantine.
+   *
+   * Like Buildbot, the worker sets `workername` and its own `properties` (source `Worker`) on the
+   * given build `properties` when it starts an instance for them.
    */
   substantiate(properties?: Properties, options: SubstantiateOptions = {}): Promise<void> {
     const { signal } = options;
@@ -404,7 +419,8 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   }
 
   async #resolveDefaultMaster(): Promise<MasterAddress> {
-    const address: MasterAddress = parseMasterAddress(await Promise.resolve(resolveDefaultMasterHost()));
+    // The machine's FQDN is a bare host name: no port to parse.
+    const address: MasterAddress = { host: await resolveDefaultMasterHost() };
     this.#defaultMaster = address;
     return address;
   }
@@ -460,10 +476,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   #substantiationFailed(error: unknown): void {
     const failure = this.#toFailure(error);
     this.#log('error', `worker ${this.name}: substantiation failed: ${failure.message}`, { code: failure.code });
-    if (
-      this.#state === LatentWorkerState.SUBSTANTIATING ||
-      this.#state === LatentWorkerState.SUBSTANTIATING_STARTING
-    ) {
+    if (this.#state === LatentWorkerState.SUBSTANTIATING || this.#state === LatentWorkerState.SUBSTANTIATING_STARTING) {
       this.#quarantine.put();
       failure.quarantined = this.#quarantine.isQuarantined;
       this.#notifyFailure(failure);
@@ -482,6 +495,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
     if (this.#notifier.waiterCount === 0) this.#log('info', `No substantiation deferred for ${this.name}`);
     else this.#log('info', `Firing ${this.name} substantiation deferred with failure`);
     this.#notifier.notify({ ok: false, error });
+    publishOutput('error', `worker:${this.name}`, error);
     this.#events.emit('substantiation-failed', { error });
   }
 
@@ -536,10 +550,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
       }
     }
     this.#log('info', `Worker ${this.name} substantiated \\o/`);
-    if (
-      this.#state === LatentWorkerState.SUBSTANTIATING ||
-      this.#state === LatentWorkerState.SUBSTANTIATING_STARTING
-    ) {
+    if (this.#state === LatentWorkerState.SUBSTANTIATING || this.#state === LatentWorkerState.SUBSTANTIATING_STARTING) {
       this.#setState(LatentWorkerState.SUBSTANTIATED);
       this.#notifySuccess(false);
     }
@@ -645,9 +656,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
         this.#checkTimer.stop();
         if (!force) this.#missingTimer.stop();
         this.#pendingProperties = force;
-        this.#setState(
-          force ? LatentWorkerState.INSUBSTANTIATING_SUBSTANTIATING : LatentWorkerState.INSUBSTANTIATING,
-        );
+        this.#setState(force ? LatentWorkerState.INSUBSTANTIATING_SUBSTANTIATING : LatentWorkerState.INSUBSTANTIATING);
         if (wasStarting) this.#cancelWaiters();
         const stopping = this.#track(this.#runStop(record, fast));
         this.#stopping = stopping;
@@ -735,11 +744,13 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
    */
   reconfigure(options: LatentWorkerOptions<Instance>): void {
     if (this.#shutdown !== undefined || this.#state === LatentWorkerState.SHUT_DOWN) {
-      throw new WorkerShutDownError(`worker ${this.name} is shut down; create a new LatentWorker instead of reconfiguring it`);
+      throw new WorkerShutDownError(
+        `worker ${this.name} is shut down; create a new LatentWorker instead of reconfiguring it`,
+      );
     }
     const timings = resolveTimings(options);
     if (options.name !== this.name) {
-      throw new WorkerShutDownError(
+      throw new ConfigurationError(
         `cannot rename worker ${this.name} to ${options.name} by reconfiguring; shut it down and create a new LatentWorker`,
       );
     }
@@ -780,7 +791,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
       }
       await this.#softDisconnect(false, true);
     }
-    await this.whenIdle();
+    await this.#drain();
     this.#stopTimers();
     this.#quarantine.stopTimer();
     this.#dropConnection();
@@ -826,7 +837,9 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
 
   #log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void {
     const clean = this.#redactor.redact(message);
-    if (fields) this.#logger.log(level, clean, this.#redactor.redactValue(fields));
+    const cleanFields = fields ? this.#redactor.redactValue(fields) : undefined;
+    publishOutput('log', `worker:${this.name}`, cleanFields ? `${clean} ${JSON.stringify(cleanFields)}` : clean);
+    if (cleanFields) this.#logger.log(level, clean, cleanFields);
     else this.#logger.log(level, clean);
   }
 }

@@ -89,7 +89,9 @@ export function resolveTimings(options: LatentWorkerOptions<InstanceHandle>): Re
   const buildWaitTimeout = finiteNumber('buildWaitTimeout', options.buildWaitTimeout, DEFAULT_BUILD_WAIT_TIMEOUT);
   const missingTimeout = finiteNumber('missingTimeout', options.missingTimeout, DEFAULT_MISSING_TIMEOUT);
   if (missingTimeout < 0) {
-    throw new ConfigurationError(`missingTimeout must be 0 (disabled) or a positive number of seconds, got ${missingTimeout}`);
+    throw new ConfigurationError(
+      `missingTimeout must be 0 (disabled) or a positive number of seconds, got ${missingTimeout}`,
+    );
   }
   const checkInstanceInterval = finiteNumber(
     'checkInstanceInterval',
@@ -97,11 +99,15 @@ export function resolveTimings(options: LatentWorkerOptions<InstanceHandle>): Re
     DEFAULT_CHECK_INSTANCE_INTERVAL,
   );
   if (checkInstanceInterval <= 0) {
-    throw new ConfigurationError(`checkInstanceInterval must be a positive number of seconds, got ${checkInstanceInterval}`);
+    throw new ConfigurationError(
+      `checkInstanceInterval must be a positive number of seconds, got ${checkInstanceInterval}`,
+    );
   }
   const maxBuilds = options.maxBuilds;
   if (maxBuilds !== undefined && (!Number.isInteger(maxBuilds) || maxBuilds < 1)) {
-    throw new ConfigurationError(`maxBuilds must be a positive integer or left out for no limit, got ${String(maxBuilds)}`);
+    throw new ConfigurationError(
+      `maxBuilds must be a positive integer or left out for no limit, got ${String(maxBuilds)}`,
+    );
   }
   const masterPort = options.masterPort ?? DEFAULT_MASTER_PORT;
   if (!Number.isInteger(masterPort) || masterPort < 1 || masterPort > 65535) {

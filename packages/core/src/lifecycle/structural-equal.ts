@@ -15,5 +15,7 @@ export function structurallyEqual(left: unknown, right: unknown): boolean {
   const rightRecord = right as Record<string, unknown>;
   if (leftKeys.length !== Object.keys(right).length) return false;
   const leftRecord = left as Record<string, unknown>;
-  return leftKeys.every((key) => Object.hasOwn(rightRecord, key) && structurallyEqual(leftRecord[key], rightRecord[key]));
+  return leftKeys.every(
+    (key) => Object.hasOwn(rightRecord, key) && structurallyEqual(leftRecord[key], rightRecord[key]),
+  );
 }
