@@ -1,11 +1,12 @@
 /**
  * Differential fuzzer: latentci's Python `%` formatting against CPython's.
  *
- *   npx tsx packages/core/fuzz/differential-format.ts [runs]
+ *   npx tsx packages/core/fuzz/differential-format.ts [runs] [seed]
  *
  * Needs python3 on the PATH (or LATENTCI_ORACLE_PYTHON). Prints the first mismatches and exits 1
  * when there are any.
  */
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { applyFormat, compileFormat } from '../src/renderables/python-format.js';
 import { PythonException, pythonRepr } from '../src/renderables/python-values.js';
@@ -85,26 +86,34 @@ function ours(item: Case): { ok: string } | { error: string } {
   }
 }
 
-const runs = Number(process.argv[2] ?? 20000);
-const cases = fc.sample(caseArbitrary, { numRuns: runs, seed: 42 });
-const expected = askPython('./python-format-oracle.py', cases);
-let mismatches = 0;
-cases.forEach((item, index) => {
-  const actual = ours(item);
-  // Accepted deviation: widths and precisions past MAX_FORMAT_WIDTH / MAX_FORMAT_PRECISION are refused.
-  if ('error' in actual && /^ValueError: (width|precision) too big$/.test(actual.error)) return;
-  if (JSON.stringify(actual) !== JSON.stringify(expected[index])) {
-    mismatches += 1;
-    if (mismatches <= 15)
-      console.log(
-        JSON.stringify(item),
-        '\n  ours  ',
-        JSON.stringify(actual).slice(0, 300),
-        '\n  python',
-        JSON.stringify(expected[index]).slice(0, 300),
-      );
-  }
-});
-const oks = expected.filter((answer) => Object.hasOwn(answer as object, 'ok')).length;
-console.log(`${cases.length} cases (${oks} formatted, ${cases.length - oks} raised), ${mismatches} mismatches`);
-process.exit(mismatches === 0 ? 0 : 1);
+export interface DifferentialResult {
+  readonly cases: number;
+  readonly formatted: number;
+  readonly mismatches: readonly { readonly item: unknown; readonly ours: unknown; readonly python: unknown }[];
+}
+
+/** Formats `runs` random cases with latentci and with CPython and lists where they differ. */
+export function runFormatDifferential(runs: number, seed: number): DifferentialResult {
+  const cases = fc.sample(caseArbitrary, { numRuns: runs, seed });
+  const expected = askPython('./python-format-oracle.py', cases);
+  const mismatches: { item: unknown; ours: unknown; python: unknown }[] = [];
+  cases.forEach((item, index) => {
+    const actual = ours(item);
+    // Accepted deviation: widths and precisions past MAX_FORMAT_WIDTH / MAX_FORMAT_PRECISION are refused.
+    if ('error' in actual && /^ValueError: (width|precision) too big$/.test(actual.error)) return;
+    if (JSON.stringify(actual) !== JSON.stringify(expected[index])) {
+      mismatches.push({ item, ours: actual, python: expected[index] });
+    }
+  });
+  const formatted = expected.filter((answer) => Object.hasOwn(answer as object, 'ok')).length;
+  return { cases: cases.length, formatted, mismatches };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = runFormatDifferential(Number(process.argv[2] ?? 20000), Number(process.argv[3] ?? 42));
+  for (const mismatch of result.mismatches.slice(0, 15)) console.log(JSON.stringify(mismatch).slice(0, 600));
+  console.log(
+    `${result.cases} cases (${result.formatted} formatted, ${result.cases - result.formatted} raised), ${result.mismatches.length} mismatches`,
+  );
+  process.exit(result.mismatches.length === 0 ? 0 : 1);
+}

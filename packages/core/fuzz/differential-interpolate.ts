@@ -1,23 +1,28 @@
 /**
  * Differential fuzzer: latentci's Interpolate against Buildbot's own (reference implementation).
  *
- *   npx tsx packages/core/fuzz/differential-interpolate.ts [runs]
+ *   npx tsx packages/core/fuzz/differential-interpolate.ts [runs] [seed]
  *
  * Needs a Python with Buildbot importable (Debian: `apt-get install python3-buildbot`, then the
  * default /usr/bin/python3; or set LATENTCI_ORACLE_PYTHON). Accepted, documented deviations
  * (core README, "Renderables") are counted apart from mismatches. Exits 1 on a mismatch.
  */
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { ConfigurationError, RenderError } from '../src/errors.js';
 import { Interpolate, Properties, render, type SourceStamp } from '../src/renderables/index.js';
-import { askPython } from './python-oracle.js';
+import { askPython, pythonExecutable } from './python-oracle.js';
 
 const name = fc.constantFrom('a', 'b', 'x', '', 'a+a', 'missing', 'cb', 'repository', 'n.1');
 const text: fc.Arbitrary<string> = fc.letrec((tie) => ({
   text: fc
     .array(
       fc.oneof(
-        { weight: 5, arbitrary: fc.constantFrom('x', ' ', '|', ':', '(', ')', '-', '%%', '%s', "'", '~', '?', '#', 'é') },
+        {
+          weight: 5,
+          arbitrary: fc.constantFrom('x', ' ', '|', ':', '(', ')', '-', '%%', '%s', "'", '~', '?', '#', 'é'),
+        },
         { weight: 2, arbitrary: tie('substitution') as fc.Arbitrary<string> },
       ),
       { maxLength: 4 },
@@ -34,11 +39,15 @@ const text: fc.Arbitrary<string> = fc.letrec((tie) => ({
       fc.constantFrom('s', 's', 's', 'r', 'd', 'a', '', '5s', '-4s', '.1s'),
     )
     .map(([selector, first, second, op, textA, textB]) => {
-      const key = selector === 'src' && second !== undefined ? `${selector}:${first}:${second}` : `${selector}:${first}`;
-      const body = op.includes('?') && op.length > 1 ? `${op}${textA ?? ''}${op.at(-1)}${textB ?? ''}` : `${op}${textA ?? ''}`;
+      const key =
+        selector === 'src' && second !== undefined ? `${selector}:${first}:${second}` : `${selector}:${first}`;
+      const body =
+        op.includes('?') && op.length > 1 ? `${op}${textA ?? ''}${op.at(-1)}${textB ?? ''}` : `${op}${textA ?? ''}`;
       return { key: `${key}${body}` };
     })
-    .chain(({ key }) => fc.constantFrom('s', 's', 's', 'r', 'd', 'a', '', '5s', '-4s', '.1s').map((c) => `%(${key})${c}`)),
+    .chain(({ key }) =>
+      fc.constantFrom('s', 's', 's', 'r', 'd', 'a', '', '5s', '-4s', '.1s').map((c) => `%(${key})${c}`),
+    ),
 })).text;
 
 const value = fc.oneof(
@@ -103,28 +112,45 @@ function judge(actual: Answer, expected: Answer): 'same' | 'accepted' | 'mismatc
     if (!('config' in actual)) return 'mismatch';
     if (actual.config === expected.config) return 'same';
     // Python exceptions carry a context prefix here; Buildbot's IndexError crashes are clean errors here.
-    if (/^(TypeError|ValueError): /.test(expected.config) && actual.config.endsWith(`: ${expected.config}`)) return 'same';
+    if (/^(TypeError|ValueError): /.test(expected.config) && actual.config.endsWith(`: ${expected.config}`))
+      return 'same';
     if (expected.config.startsWith('IndexError')) return 'accepted';
     return 'mismatch';
   }
   return 'render' in actual && actual.render === expected.render ? 'same' : 'mismatch';
 }
 
-const runs = Number(process.argv[2] ?? 5000);
-const cases = fc.sample(caseArbitrary, { numRuns: runs, seed: 7 });
-const expected = askPython('./buildbot-interpolate-oracle.py', cases) as Answer[];
-const tally = { same: 0, accepted: 0, mismatch: 0 };
-let shown = 0;
-for (const [index, item] of cases.entries()) {
-  const actual = await ours(item);
-  const verdict = judge(actual, expected[index] as Answer);
-  tally[verdict] += 1;
-  if (verdict === 'mismatch' && shown++ < 15) {
-    console.log(JSON.stringify({ format: item.format, kwargs: item.kwargs, ours: actual, buildbot: expected[index] }));
-  }
+export interface InterpolateDifferentialResult {
+  readonly cases: number;
+  readonly tally: Readonly<Record<'same' | 'accepted' | 'mismatch', number>>;
+  readonly mismatches: readonly { readonly format: string; readonly ours: Answer; readonly buildbot: Answer }[];
 }
-const kinds = expected.map((answer) => Object.keys(answer)[0]);
-console.log(
-  `${cases.length} cases (buildbot: ${kinds.filter((k) => k === 'ok').length} rendered, ${kinds.filter((k) => k === 'config').length} config errors, ${kinds.filter((k) => k === 'render').length} render errors): ${tally.same} same, ${tally.accepted} accepted deviations, ${tally.mismatch} mismatches`,
-);
-process.exit(tally.mismatch === 0 ? 0 : 1);
+
+/** Renders `runs` random formats with latentci and with Buildbot and lists where they differ. */
+export async function runInterpolateDifferential(runs: number, seed: number): Promise<InterpolateDifferentialResult> {
+  const cases = fc.sample(caseArbitrary, { numRuns: runs, seed });
+  const expected = askPython('./buildbot-interpolate-oracle.py', cases) as Answer[];
+  const tally = { same: 0, accepted: 0, mismatch: 0 };
+  const mismatches: { format: string; ours: Answer; buildbot: Answer }[] = [];
+  for (const [index, item] of cases.entries()) {
+    const actual = await ours(item);
+    const buildbot = expected[index] as Answer;
+    const verdict = judge(actual, buildbot);
+    tally[verdict] += 1;
+    if (verdict === 'mismatch') mismatches.push({ format: item.format, ours: actual, buildbot });
+  }
+  return { cases: cases.length, tally, mismatches };
+}
+
+/** True when the oracle's Python can import Buildbot. */
+export function buildbotAvailable(): boolean {
+  return spawnSync(pythonExecutable(), ['-c', 'import buildbot.process.properties'], { stdio: 'ignore' }).status === 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await runInterpolateDifferential(Number(process.argv[2] ?? 5000), Number(process.argv[3] ?? 7));
+  for (const mismatch of result.mismatches.slice(0, 15)) console.log(JSON.stringify(mismatch));
+  const { same, accepted, mismatch } = result.tally;
+  console.log(`${result.cases} cases: ${same} same, ${accepted} accepted deviations, ${mismatch} mismatches`);
+  process.exit(mismatch === 0 ? 0 : 1);
+}

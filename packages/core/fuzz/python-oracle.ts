@@ -38,3 +38,11 @@ export function encodePython(value: unknown): string {
     .map(([key, item]) => `${JSON.stringify(key)}:${encodePython(item)}`)
     .join(',')}}`;
 }
+
+/** True when a CPython 3.8+ is there to act as the oracle. */
+export function pythonAvailable(python = pythonExecutable()): boolean {
+  const probe = spawnSync(python, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)'], {
+    stdio: 'ignore',
+  });
+  return probe.status === 0;
+}

@@ -3,7 +3,10 @@ import { ConfigurationError, RenderError } from '../errors.js';
 import { Redactor } from '../secrets/redactor.js';
 import { Interpolate, Properties, Property, type Renderable, render, type SecretsProvider } from './index.js';
 
-function props(values: Record<string, unknown> = {}, options: ConstructorParameters<typeof Properties>[0] = {}): Properties {
+function props(
+  values: Record<string, unknown> = {},
+  options: ConstructorParameters<typeof Properties>[0] = {},
+): Properties {
   const properties = new Properties(options);
   properties.update(values, 'test');
   return properties;
@@ -34,7 +37,11 @@ describe('P77 Interpolate configuration errors (reference §5.4 table, TestInter
       () => new Interpolate('%(garbage)s'),
       "invalid Interpolate substitution without selector 'garbage'",
     ],
-    ['test_invalid_default_type', () => new Interpolate('%(prop:some_prop:@wacky)s'), "invalid Interpolate default type '@'"],
+    [
+      'test_invalid_default_type',
+      () => new Interpolate('%(prop:some_prop:@wacky)s'),
+      "invalid Interpolate default type '@'",
+    ],
     [
       'test_nested_invalid_selector',
       () => new Interpolate('%(prop:some_prop:~%(garbage:test)s)s'),
@@ -55,13 +62,21 @@ describe('P77 Interpolate configuration errors (reference §5.4 table, TestInter
       () => new Interpolate('echo buildby-%(prop:P:#?|one)s'),
       "invalid Interpolate ternary expression 'one' with delimiter '|'",
     ],
-    ['ternary delimiter ( [code]', () => new Interpolate('%(prop:x:?(a)(b))s'), "invalid Interpolate ternary delimiter '('"],
+    [
+      'ternary delimiter ( [code]',
+      () => new Interpolate('%(prop:x:?(a)(b))s'),
+      "invalid Interpolate ternary delimiter '('",
+    ],
     [
       'test_prop_invalid_character',
       () => new Interpolate('%(prop:a+a)s'),
       "Property name must be alphanumeric for prop Interpolation 'a+a'",
     ],
-    ['test_kw_invalid_character', () => new Interpolate('%(kw:a+a)s'), "Keyword must be alphanumeric for kw Interpolation 'a+a'"],
+    [
+      'test_kw_invalid_character',
+      () => new Interpolate('%(kw:a+a)s'),
+      "Keyword must be alphanumeric for kw Interpolation 'a+a'",
+    ],
     [
       'test_src_codebase_invalid_character',
       () => new Interpolate('%(src:a+a:a)s'),
@@ -116,7 +131,9 @@ describe('Interpolate: Python format errors surface at construction (reference �
 
 describe('Interpolate quirk decisions (reference §9.4)', () => {
   it('empty operator after ":" is a configuration error (Buildbot: IndexError)', () => {
-    expect(configurationError(() => new Interpolate('%(prop:x:)s')).message).toMatch(/invalid Interpolate default type ''/);
+    expect(configurationError(() => new Interpolate('%(prop:x:)s')).message).toMatch(
+      /invalid Interpolate default type ''/,
+    );
     expect(configurationError(() => new Interpolate('%(prop:x:?)s')).message).toMatch(/ternary expression ''/);
     expect(configurationError(() => new Interpolate('%(prop:x:#?)s')).message).toMatch(/ternary expression ''/);
   });
@@ -184,7 +201,9 @@ describe('P78 positional values may be promises and renderables (TestInterpolate
   });
 
   it('test_renderable: a renderable is rendered before formatting', async () => {
-    expect(await render(new Interpolate('echo %s %d', new Property('a'), later(3)), props({ a: 'x' }))).toBe('echo x 3');
+    expect(await render(new Interpolate('echo %s %d', new Property('a'), later(3)), props({ a: 'x' }))).toBe(
+      'echo x 3',
+    );
   });
 
   it('formats with Python % semantics: %d, %05.1f, %r, %x', async () => {
@@ -248,7 +267,9 @@ describe('Interpolate secrets (%(secret:…)s)', () => {
     const redactor = new Redactor();
     const properties = props({}, { secrets, redactor });
     expect(await render(new Interpolate('curl -H %(secret:token)s'), properties)).toBe('curl -H s3cr3t-token');
-    expect(properties.cleanupTextFromSecrets('sent s3cr3t-token twice: s3cr3t-token')).toBe('sent <token> twice: <token>');
+    expect(properties.cleanupTextFromSecrets('sent s3cr3t-token twice: s3cr3t-token')).toBe(
+      'sent <token> twice: <token>',
+    );
     expect(redactor.redact('log s3cr3t-token')).toBe('log <redacted>');
   });
 

@@ -20,7 +20,12 @@ describe('P84 comparison and arithmetic renderers (TestProperty.testComp*, testP
     ['testCompGe: P >= 2', () => P().ge(2), { 'do-tests': 1 }, false],
     ['literal on the left: 2 < P is P > 2', () => P().gt(2), { 'do-tests': 3 }, true],
     ['two properties: P == P2', () => P().eq(new Property('do-tests2')), { 'do-tests': 'a', 'do-tests2': 'a' }, true],
-    ['two properties: P < P2 (strings)', () => P().lt(new Property('do-tests2')), { 'do-tests': 'a', 'do-tests2': 'b' }, true],
+    [
+      'two properties: P < P2 (strings)',
+      () => P().lt(new Property('do-tests2')),
+      { 'do-tests': 'a', 'do-tests2': 'b' },
+      true,
+    ],
     ['Python equality: 1 == True', () => P().eq(true), { 'do-tests': 1 }, true],
     ['Python equality: lists', () => P().eq([1, 'a']), { 'do-tests': [1, 'a'] }, true],
     ['testPropAdd: P + 1', () => P().add(1), { 'do-tests': 2 }, 3],
@@ -39,7 +44,12 @@ describe('P84 comparison and arithmetic renderers (TestProperty.testComp*, testP
     ['testPropIn: P in [1, 2]', () => P().in_([1, 2]), { 'do-tests': 2 }, true],
     ['in a string', () => P().in_('abc'), { 'do-tests': 'b' }, true],
     ['chained: (P + 1) * 2', () => P().add(1).mul(2), { 'do-tests': 2 }, 6],
-    ['Interpolate operands: Interpolate == "a-1"', () => new Interpolate('a-%(prop:do-tests)s').eq('a-1'), { 'do-tests': 1 }, true],
+    [
+      'Interpolate operands: Interpolate == "a-1"',
+      () => new Interpolate('a-%(prop:do-tests)s').eq('a-1'),
+      { 'do-tests': 1 },
+      true,
+    ],
   ];
   for (const [name, make, values, expected] of cases) {
     it(`P84 ${name}`, async () => {

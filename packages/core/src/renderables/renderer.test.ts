@@ -51,7 +51,9 @@ describe('P80 renderer (Renderer.*)', () => {
 
   it('withKwargs merges, later values win', async () => {
     const rend = renderer((_properties, kwargs: Record<string, string>) => pythonRepr(kwargs));
-    expect(await render(rend.withKwargs({ a: '1', b: '1' }).withKwargs({ b: '2' }), props())).toBe("{'a': '1', 'b': '2'}");
+    expect(await render(rend.withKwargs({ a: '1', b: '1' }).withKwargs({ b: '2' }), props())).toBe(
+      "{'a': '1', 'b': '2'}",
+    );
   });
 
   it('renders a returned container of renderables', async () => {

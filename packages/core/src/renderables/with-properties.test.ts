@@ -49,7 +49,9 @@ describe('P82 WithProperties (TestWithProperties.*)', () => {
   });
 
   it('positional: a missing property is a KeyError, None prints as empty', async () => {
-    await expect(render(new WithProperties('%s', 'nope'), props())).rejects.toThrow(new RenderError("KeyError: 'nope'"));
+    await expect(render(new WithProperties('%s', 'nope'), props())).rejects.toThrow(
+      new RenderError("KeyError: 'nope'"),
+    );
     expect(await render(new WithProperties('[%s]', 'none'), props({ none: null }))).toBe('[]');
   });
 
