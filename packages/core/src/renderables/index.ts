@@ -10,7 +10,7 @@ export {
 } from './properties.js';
 export { Property } from './property.js';
 export type { PythonOperator } from './python-operators.js';
-export { isRenderable, type Renderable, render } from './render.js';
+export { isRenderable, type Renderable, type Rendered, render } from './render.js';
 export { Renderer, type RendererFunction, renderer } from './renderer.js';
 export { Secret } from './secret.js';
 export { Transform } from './transform.js';

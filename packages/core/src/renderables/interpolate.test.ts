@@ -207,8 +207,8 @@ describe('P78 positional values may be promises and renderables (TestInterpolate
   });
 
   it('formats with Python % semantics: %d, %05.1f, %r, %x', async () => {
-    expect(await render(new Interpolate('%d|%05.1f|%r|%#x', 42, 3.14159, "it's", 255), props())).toBe(
-      `42|003.1|"it's"|0xff`,
+    expect(await render(new Interpolate('%d|%05.1f|%r|%#x', 42, 3.25, "it's", 255), props())).toBe(
+      `42|003.2|"it's"|0xff`,
     );
   });
 

@@ -10,6 +10,25 @@ export interface Renderable<T = unknown> {
   getRenderingFor(properties: Properties): T | PromiseLike<T>;
 }
 
+/**
+ * The type `render` gives a value of type `T`: what a renderable renders to, what a promise
+ * resolves to, arrays, plain objects and Maps rendered member by member, anything else unchanged.
+ */
+export type Rendered<T> =
+  T extends Renderable<infer R>
+    ? Awaited<R>
+    : T extends PromiseLike<infer P>
+      ? P
+      : T extends (...args: never[]) => unknown
+        ? T
+        : T extends Map<infer K, infer V>
+          ? Map<Rendered<K>, Rendered<V>>
+          : T extends readonly unknown[]
+            ? { -readonly [I in keyof T]: Rendered<T[I]> }
+            : T extends object
+              ? { -readonly [K in keyof T]: Rendered<T[K]> }
+              : T;
+
 /** True for objects with a `getRenderingFor` method (Buildbot's `IRenderable.providedBy`). */
 export function isRenderable(value: unknown): value is Renderable {
   return (
@@ -37,8 +56,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  *   `Map`s render keys and values, so a renderable may be a key;
  * - everything else — strings included — is returned unchanged.
  */
-export function render<T>(value: Renderable<T>, properties: Properties): Promise<Awaited<T>>;
-export function render(value: unknown, properties: Properties): Promise<unknown>;
+export function render<T>(value: T, properties: Properties): Promise<Rendered<T>>;
 export async function render(value: unknown, properties: Properties): Promise<unknown> {
   return renderValue(value, properties, []);
 }
