@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, RenderError } from '../errors.js';
 import { Redactor } from '../secrets/redactor.js';
-import { Interpolate, Properties, Property, type Renderable, render, type SecretsProvider } from './index.js';
-
-function props(
-  values: Record<string, unknown> = {},
-  options: ConstructorParameters<typeof Properties>[0] = {},
-): Properties {
-  const properties = new Properties(options);
-  properties.update(values, 'test');
-  return properties;
-}
+import { Interpolate, Property, type Renderable, render, type SecretsProvider } from './index.js';
+import { propertiesWith } from './properties.test-support.js';
 
 function configurationError(make: () => unknown): ConfigurationError {
   try {
@@ -156,18 +148,18 @@ describe('Interpolate quirk decisions (reference §9.4)', () => {
   });
 
   it('?|a|b|c splits at the first delimiter only: the false part is b|c', async () => {
-    expect(await render(new Interpolate('%(prop:x:?|a|b|c)s'), props())).toBe('b|c');
-    expect(await render(new Interpolate('%(prop:x:?|a|b|c)s'), props({ x: 1 }))).toBe('a');
+    expect(await render(new Interpolate('%(prop:x:?|a|b|c)s'), propertiesWith())).toBe('b|c');
+    expect(await render(new Interpolate('%(prop:x:?|a|b|c)s'), propertiesWith({ x: 1 }))).toBe('a');
   });
 
   it('?|(a|b)|c ignores delimiters inside parentheses', async () => {
-    expect(await render(new Interpolate('%(prop:x:?|(a|b)|c)s'), props({ x: 1 }))).toBe('(a|b)');
+    expect(await render(new Interpolate('%(prop:x:?|(a|b)|c)s'), propertiesWith({ x: 1 }))).toBe('(a|b)');
   });
 
   it('%% is a literal % and %%(prop:x)s performs no lookup', async () => {
-    expect(await render(new Interpolate('100%% %(prop:x)s'), props({ x: 'y' }))).toBe('100% y');
-    expect(await render(new Interpolate('%%(prop:x)s'), props({ x: 'y' }))).toBe('%(prop:x)s');
-    expect(await render(new Interpolate('%d%%', 5), props())).toBe('5%');
+    expect(await render(new Interpolate('100%% %(prop:x)s'), propertiesWith({ x: 'y' }))).toBe('100% y');
+    expect(await render(new Interpolate('%%(prop:x)s'), propertiesWith({ x: 'y' }))).toBe('%(prop:x)s');
+    expect(await render(new Interpolate('%d%%', 5), propertiesWith())).toBe('5%');
   });
 
   it('looks the same key up once', async () => {
@@ -178,36 +170,36 @@ describe('Interpolate quirk decisions (reference §9.4)', () => {
         return 'v';
       },
     };
-    expect(await render(new Interpolate('%(kw:a)s and %(kw:a)s', { a: counted }), props())).toBe('v and v');
+    expect(await render(new Interpolate('%(kw:a)s and %(kw:a)s', { a: counted }), propertiesWith())).toBe('v and v');
     expect(calls).toBe(1);
   });
 
   it("%(prop:)s looks up the property named ''", async () => {
-    expect(await render(new Interpolate('[%(prop:)s]'), props({ '': 'empty-name' }))).toBe('[empty-name]');
+    expect(await render(new Interpolate('[%(prop:)s]'), propertiesWith({ '': 'empty-name' }))).toBe('[empty-name]');
   });
 
   it('operator text keeps further colons: %(prop:x:-a:b)s defaults to a:b', async () => {
-    expect(await render(new Interpolate('%(prop:x:-a:b)s'), props())).toBe('a:b');
+    expect(await render(new Interpolate('%(prop:x:-a:b)s'), propertiesWith())).toBe('a:b');
   });
 
   it('names may end with a newline, as Python’s $ allows', async () => {
-    expect(await render(new Interpolate('%(prop:a\n)s'), props({ 'a\n': 'nl' }))).toBe('nl');
+    expect(await render(new Interpolate('%(prop:a\n)s'), propertiesWith({ 'a\n': 'nl' }))).toBe('nl');
   });
 });
 
 describe('P78 positional values may be promises and renderables (TestInterpolatePositional)', () => {
   it('test_deferred: a promise is awaited before formatting', async () => {
-    expect(await render(new Interpolate('echo %s', later('deferred')), props())).toBe('echo deferred');
+    expect(await render(new Interpolate('echo %s', later('deferred')), propertiesWith())).toBe('echo deferred');
   });
 
   it('test_renderable: a renderable is rendered before formatting', async () => {
-    expect(await render(new Interpolate('echo %s %d', new Property('a'), later(3)), props({ a: 'x' }))).toBe(
+    expect(await render(new Interpolate('echo %s %d', new Property('a'), later(3)), propertiesWith({ a: 'x' }))).toBe(
       'echo x 3',
     );
   });
 
   it('formats with Python % semantics: %d, %05.1f, %r, %x', async () => {
-    expect(await render(new Interpolate('%d|%05.1f|%r|%#x', 42, 3.25, "it's", 255), props())).toBe(
+    expect(await render(new Interpolate('%d|%05.1f|%r|%#x', 42, 3.25, "it's", 255), propertiesWith())).toBe(
       `42|003.2|"it's"|0xff`,
     );
   });
@@ -223,7 +215,7 @@ describe('P78 positional values may be promises and renderables (TestInterpolate
   });
 
   it('a value of the wrong type is a RenderError with Python’s message', async () => {
-    const rendering = render(new Interpolate('%d', new Property('x')), props({ x: 'abc' }));
+    const rendering = render(new Interpolate('%d', new Property('x')), propertiesWith({ x: 'abc' }));
     await expect(rendering).rejects.toBeInstanceOf(RenderError);
     await expect(rendering).rejects.toThrow('TypeError: %d format: a real number is required, not str');
   });
@@ -243,16 +235,16 @@ describe('Interpolate prints values with Python str()', () => {
   ];
   for (const [value, expected] of cases) {
     it(`${JSON.stringify(value)} → ${expected}`, async () => {
-      expect(await render(new Interpolate('%(prop:v)s'), props({ v: value }))).toBe(expected);
+      expect(await render(new Interpolate('%(prop:v)s'), propertiesWith({ v: value }))).toBe(expected);
     });
   }
 
   it('%r uses repr()', async () => {
-    expect(await render(new Interpolate('%(prop:v)r'), props({ v: ['a"b', "c'd"] }))).toBe(`['a"b', "c'd"]`);
+    expect(await render(new Interpolate('%(prop:v)r'), propertiesWith({ v: ['a"b', "c'd"] }))).toBe(`['a"b', "c'd"]`);
   });
 
   it('renders a property whose value is itself a renderable', async () => {
-    const properties = props({ inner: 'deep' });
+    const properties = propertiesWith({ inner: 'deep' });
     properties.setProperty('outer', new Interpolate('<%(prop:inner)s>'), 'test');
     expect(await render(new Interpolate('%(prop:outer)s'), properties)).toBe('<deep>');
   });
@@ -265,7 +257,7 @@ describe('Interpolate secrets (%(secret:…)s)', () => {
 
   it('renders the secret and records it for cleanup and for the redactor', async () => {
     const redactor = new Redactor();
-    const properties = props({}, { secrets, redactor });
+    const properties = propertiesWith({}, { secrets, redactor });
     expect(await render(new Interpolate('curl -H %(secret:token)s'), properties)).toBe('curl -H s3cr3t-token');
     expect(properties.cleanupTextFromSecrets('sent s3cr3t-token twice: s3cr3t-token')).toBe(
       'sent <token> twice: <token>',
@@ -274,24 +266,26 @@ describe('Interpolate secrets (%(secret:…)s)', () => {
   });
 
   it('an unknown secret is a RenderError with Buildbot’s message', async () => {
-    await expect(render(new Interpolate('%(secret:nope)s'), props({}, { secrets }))).rejects.toThrow(
+    await expect(render(new Interpolate('%(secret:nope)s'), propertiesWith({}, { secrets }))).rejects.toThrow(
       'secret key nope is not found in any provider',
     );
   });
 
   it('without a secrets provider rendering a secret is a RenderError', async () => {
-    const rendering = render(new Interpolate('%(secret:token)s'), props());
+    const rendering = render(new Interpolate('%(secret:token)s'), propertiesWith());
     await expect(rendering).rejects.toBeInstanceOf(RenderError);
     await expect(rendering).rejects.toThrow(/secrets service not started/);
   });
 
   it('every secret "exists": :- never uses the default, :? picks the true branch without fetching', async () => {
-    expect(await render(new Interpolate('%(secret:token:-default)s'), props({}, { secrets }))).toBe('s3cr3t-token');
-    expect(await render(new Interpolate('%(secret:nope:?|yes|no)s'), props())).toBe('yes');
+    expect(await render(new Interpolate('%(secret:token:-default)s'), propertiesWith({}, { secrets }))).toBe(
+      's3cr3t-token',
+    );
+    expect(await render(new Interpolate('%(secret:nope:?|yes|no)s'), propertiesWith())).toBe('yes');
   });
 
   it('blank secret values are not recorded for cleanup', async () => {
-    const properties = props({}, { secrets });
+    const properties = propertiesWith({}, { secrets });
     expect(await render(new Interpolate('[%(secret:blank)s]'), properties)).toBe('[   ]');
     expect(properties.cleanupTextFromSecrets('a   b')).toBe('a   b');
   });

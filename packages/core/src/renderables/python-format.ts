@@ -141,46 +141,25 @@ export function compileFormat(source: string): CompiledFormat {
       else break;
     }
 
-    if (source.charCodeAt(index) === 42 /* * */) {
-      width = STAR;
-      positionalCount += 1;
-      index += 1;
-    } else if (isDigit(source.charCodeAt(index))) {
-      width = 0;
-      while (isDigit(source.charCodeAt(index))) {
-        width = width * 10 + (source.charCodeAt(index) - 48);
-        index += 1;
-        if (width > MAX_FORMAT_WIDTH) {
-          error = { stage: 'width', type: 'ValueError', message: 'width too big' };
-          break;
-        }
-      }
-      if (error) {
-        finish('', index);
-        break;
-      }
+    const widthRead = readCount(source, index, MAX_FORMAT_WIDTH);
+    index = widthRead.end;
+    width = widthRead.value;
+    if (width === STAR) positionalCount += 1;
+    if (widthRead.tooBig) {
+      error = { stage: 'width', type: 'ValueError', message: 'width too big' };
+      finish('', index);
+      break;
     }
 
     if (source.charCodeAt(index) === 46 /* . */) {
-      precision = 0;
-      index += 1;
-      if (source.charCodeAt(index) === 42) {
-        precision = STAR;
-        positionalCount += 1;
-        index += 1;
-      } else {
-        while (isDigit(source.charCodeAt(index))) {
-          precision = precision * 10 + (source.charCodeAt(index) - 48);
-          index += 1;
-          if (precision > MAX_FORMAT_PRECISION) {
-            error = { stage: 'precision', type: 'ValueError', message: 'precision too big' };
-            break;
-          }
-        }
-        if (error) {
-          finish('', index);
-          break;
-        }
+      const precisionRead = readCount(source, index + 1, MAX_FORMAT_PRECISION);
+      index = precisionRead.end;
+      precision = precisionRead.value === -1 ? 0 : precisionRead.value; // a bare '.' is precision 0
+      if (precision === STAR) positionalCount += 1;
+      if (precisionRead.tooBig) {
+        error = { stage: 'precision', type: 'ValueError', message: 'precision too big' };
+        finish('', index);
+        break;
       }
     }
 
@@ -204,6 +183,22 @@ export function compileFormat(source: string): CompiledFormat {
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
+}
+
+/**
+ * Reads a width or precision at `start`: STAR for `*`, a decimal number, or -1 when there is
+ * neither. Stops as soon as the number passes `limit` (`tooBig`).
+ */
+function readCount(source: string, start: number, limit: number): { value: number; end: number; tooBig: boolean } {
+  if (source.charCodeAt(start) === 42 /* * */) return { value: STAR, end: start + 1, tooBig: false };
+  let value = 0;
+  let end = start;
+  while (isDigit(source.charCodeAt(end))) {
+    value = value * 10 + (source.charCodeAt(end) - 48);
+    end += 1;
+    if (value > limit) return { value, end, tooBig: true };
+  }
+  return { value: end === start ? -1 : value, end, tooBig: false };
 }
 
 /** Applies a compiled format. Throws `PythonException` exactly where CPython raises. */

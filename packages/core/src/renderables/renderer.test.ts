@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, RenderError } from '../errors.js';
-import { Interpolate, Properties, Property, type Renderable, render, renderer, Transform } from './index.js';
+import { Interpolate, Property, type Renderable, render, renderer, Transform } from './index.js';
+import { propertiesWith } from './properties.test-support.js';
 import { pythonRepr } from './python-values.js';
-
-function props(values: Record<string, unknown> = {}): Properties {
-  const properties = new Properties();
-  properties.update(values, 'test');
-  return properties;
-}
 
 function later<T>(value: T): Renderable<T> {
   return { getRenderingFor: () => new Promise<T>((resolve) => setTimeout(() => resolve(value), 1)) };
@@ -16,19 +11,19 @@ function later<T>(value: T): Renderable<T> {
 describe('P80 renderer (Renderer.*)', () => {
   it('test_renderer: the function gets the properties', async () => {
     const rend = renderer((properties) => `x${properties.getProperty('x')}x`);
-    expect(await render(rend, props({ x: 'X' }))).toBe('xXx');
+    expect(await render(rend, propertiesWith({ x: 'X' }))).toBe('xXx');
   });
 
   it('test_renderer_deferred: a promise-returning function works', async () => {
     const rend = renderer(async (properties) => `x${properties.getProperty('x')}x`);
-    expect(await render(rend, props({ x: 'X' }))).toBe('xXx');
+    expect(await render(rend, propertiesWith({ x: 'X' }))).toBe('xXx');
   });
 
   it('test_renderer_fails: a failing function rejects with its own error', async () => {
     const rend = renderer(() => {
       throw new TypeError('fails');
     });
-    await expect(render(rend, props())).rejects.toThrow(new TypeError('fails'));
+    await expect(render(rend, propertiesWith())).rejects.toThrow(new TypeError('fails'));
   });
 
   it('test_renderer_called: the wrapper itself is not callable', () => {
@@ -43,7 +38,7 @@ describe('P80 renderer (Renderer.*)', () => {
     );
     const first = rend.withArgs('a').withKwargs({ kwarg1: 'kw1' });
     const second = rend.withArgs('b').withKwargs({ kwarg2: 'kw2' });
-    const properties = props({ x: 'X' });
+    const properties = propertiesWith({ x: 'X' });
     // Buildbot prints the args tuple, ('a',); the JavaScript arguments are a list.
     expect(await render(first, properties)).toBe("x-X-['a']-{'kwarg1': 'kw1'}");
     expect(await render(second, properties)).toBe("x-X-['b']-{'kwarg2': 'kw2'}");
@@ -51,14 +46,14 @@ describe('P80 renderer (Renderer.*)', () => {
 
   it('withKwargs merges, later values win', async () => {
     const rend = renderer((_properties, kwargs: Record<string, string>) => pythonRepr(kwargs));
-    expect(await render(rend.withKwargs({ a: '1', b: '1' }).withKwargs({ b: '2' }), props())).toBe(
+    expect(await render(rend.withKwargs({ a: '1', b: '1' }).withKwargs({ b: '2' }), propertiesWith())).toBe(
       "{'a': '1', 'b': '2'}",
     );
   });
 
   it('renders a returned container of renderables', async () => {
     const rend = renderer(() => [new Property('x'), { y: new Interpolate('%(prop:x)s!') }]);
-    expect(await render(rend, props({ x: 1 }))).toEqual([1, { y: '1!' }]);
+    expect(await render(rend, propertiesWith({ x: 1 }))).toEqual([1, { y: '1!' }]);
   });
 
   it('repr names the function and its arguments', () => {
@@ -79,12 +74,12 @@ describe('P81 Transform (TestTransform.*)', () => {
   });
 
   it('test_argless: Transform(() => "abc") renders abc', async () => {
-    expect(await render(new Transform(() => 'abc'), props())).toBe('abc');
+    expect(await render(new Transform(() => 'abc'), propertiesWith())).toBe('abc');
   });
 
   it('test_rendered_func: a renderable producing a closure over the properties', async () => {
     const fn = renderer((properties) => () => properties.getProperty('propname'));
-    expect(await render(new Transform(fn), props({ propname: 'propvalue' }))).toBe('propvalue');
+    expect(await render(new Transform(fn), propertiesWith({ propname: 'propvalue' }))).toBe('propvalue');
   });
 
   it('test_deferred: function, argument and keyword argument all resolve later', async () => {
@@ -93,17 +88,19 @@ describe('P81 Transform (TestTransform.*)', () => {
       later('abc'),
       { y: later('def') },
     );
-    expect(await render(transform, props())).toBe('abc|def');
+    expect(await render(transform, propertiesWith())).toBe('abc|def');
   });
 
   it('the result is not rendered again', async () => {
     const inner = new Property('x');
-    expect(await render(new Transform(() => inner), props({ x: 1 }))).toBe(inner);
+    expect(await render(new Transform(() => inner), propertiesWith({ x: 1 }))).toBe(inner);
   });
 
   it('a renderable that renders to a non-function is a RenderError', async () => {
-    await expect(render(new Transform(new Property('x')), props({ x: 'text' }))).rejects.toBeInstanceOf(RenderError);
-    await expect(render(new Transform(new Property('x')), props({ x: 'text' }))).rejects.toThrow(
+    await expect(render(new Transform(new Property('x')), propertiesWith({ x: 'text' }))).rejects.toBeInstanceOf(
+      RenderError,
+    );
+    await expect(render(new Transform(new Property('x')), propertiesWith({ x: 'text' }))).rejects.toThrow(
       "TypeError: 'str' object is not callable",
     );
   });

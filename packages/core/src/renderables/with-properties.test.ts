@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, RenderError } from '../errors.js';
-import { Properties, render, WithProperties } from './index.js';
-
-function props(values: Record<string, unknown> = {}): Properties {
-  const properties = new Properties();
-  properties.update(values, 'test');
-  return properties;
-}
+import { render, WithProperties } from './index.js';
+import { propertiesWith } from './properties.test-support.js';
 
 describe('P82 WithProperties (TestWithProperties.*)', () => {
   it('testInvalidParams: positional and keyword substitutions together are refused', () => {
@@ -25,7 +20,7 @@ describe('P82 WithProperties (TestWithProperties.*)', () => {
     const withProperties = new WithProperties('%(foo)s', {
       foo: (properties) => (properties.getProperty('x') as number) + (properties.getProperty('y') as number),
     });
-    expect(await render(withProperties, props({ x: 10, y: 20 }))).toBe('30');
+    expect(await render(withProperties, propertiesWith({ x: 10, y: 20 }))).toBe('30');
   });
 
   it('testClearTempValues: lambda values last one rendering', async () => {
@@ -36,27 +31,27 @@ describe('P82 WithProperties (TestWithProperties.*)', () => {
         return calls;
       },
     });
-    const properties = props();
+    const properties = propertiesWith();
     expect(await render(withProperties, properties)).toBe('1');
     expect(await render(withProperties, properties)).toBe('2');
     expect(properties.hasProperty('foo')).toBe(false);
   });
 
   it('testBasic / positional: arguments are property names', async () => {
-    expect(await render(new WithProperties('build-%s.tar.gz', 'revision'), props({ revision: '47' }))).toBe(
+    expect(await render(new WithProperties('build-%s.tar.gz', 'revision'), propertiesWith({ revision: '47' }))).toBe(
       'build-47.tar.gz',
     );
   });
 
   it('positional: a missing property is a KeyError, None prints as empty', async () => {
-    await expect(render(new WithProperties('%s', 'nope'), props())).rejects.toThrow(
+    await expect(render(new WithProperties('%s', 'nope'), propertiesWith())).rejects.toThrow(
       new RenderError("KeyError: 'nope'"),
     );
-    expect(await render(new WithProperties('[%s]', 'none'), props({ none: null }))).toBe('[]');
+    expect(await render(new WithProperties('[%s]', 'none'), propertiesWith({ none: null }))).toBe('[]');
   });
 
   it('values keep their type for numeric conversions', async () => {
-    expect(await render(new WithProperties('%(n)03d', {}), props({ n: 7 }))).toBe('007');
+    expect(await render(new WithProperties('%(n)03d', {}), propertiesWith({ n: 7 }))).toBe('007');
   });
 
   it('malformed formats are configuration errors', () => {
