@@ -39,10 +39,14 @@ export function encodePython(value: unknown): string {
     .join(',')}}`;
 }
 
-/** True when a CPython 3.8+ is there to act as the oracle. */
+/** True when a CPython 3.8–3.12 (whose messages latentci reproduces) is there to act as the oracle. */
 export function pythonAvailable(python = pythonExecutable()): boolean {
-  const probe = spawnSync(python, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)'], {
-    stdio: 'ignore',
-  });
+  const probe = spawnSync(
+    python,
+    ['-c', 'import sys; sys.exit(0 if (3, 8) <= sys.version_info[:2] <= (3, 12) else 1)'],
+    {
+      stdio: 'ignore',
+    },
+  );
   return probe.status === 0;
 }
