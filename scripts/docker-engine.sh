@@ -45,6 +45,7 @@ install_packages() {
   command -v docker >/dev/null 2>&1 || missing+=(docker.io)
   [ -x /bin/busybox ] || missing+=(busybox-static)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   if [ ${#missing[@]} -eq 0 ]; then return 0; fi
   say "installing ${missing[*]} (apt-get)"
   export DEBIAN_FRONTEND=noninteractive

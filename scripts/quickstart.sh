@@ -8,6 +8,6 @@ if [ "$(pnpm --version 2>/dev/null)" != "12.4.2" ]; then
 fi
 pnpm install --frozen-lockfile
 # The demo falls back to the in-memory provider when no engine can be had, so this may fail.
-bash scripts/docker-engine.sh start || echo "quickstart: continuing without a Docker engine"
+bash scripts/test-prerequisites.sh || echo "quickstart: continuing without a Docker engine (the demo falls back to the in-memory provider)"
 pnpm build --output-logs=errors-only
 pnpm demo

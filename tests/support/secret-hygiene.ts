@@ -2,8 +2,8 @@ import { subscribe } from 'node:diagnostics_channel';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { OutputMessage, SecretMessage } from '../../packages/core/src/diagnostics/channels.js';
 import { afterAll, expect } from 'vitest';
+import type { OutputMessage, SecretMessage } from '../../packages/core/src/diagnostics/channels.js';
 
 // Secret hygiene for the whole test run (a vitest setup file, so it runs in every test file):
 // collects every secret latentci registers for redaction (worker passwords, Hyper secret keys,
@@ -33,6 +33,8 @@ afterAll(() => {
   );
   if (leaks.length > 0) {
     // The secret itself is not repeated here: the kind and source are enough to find the leak.
-    throw new Error(`secret hygiene: ${leaks.length} emitted text(s) contained a registered secret: ${leaks.join('; ')}`);
+    throw new Error(
+      `secret hygiene: ${leaks.length} emitted text(s) contained a registered secret: ${leaks.join('; ')}`,
+    );
   }
 });

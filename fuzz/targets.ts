@@ -1,0 +1,134 @@
+import { Interpolate, isLatentError, Properties, parseMasterAddress, render } from '@latentci/core';
+import { parseVolume } from '@latentci/docker';
+import { appIdErrors } from '@latentci/marathon';
+import fc from 'fast-check';
+
+/**
+ * The fuzz targets of `pnpm fuzz`: parsers that take user configuration. Each property says the
+ * same thing: any input ends either in a value or in a typed latentci error — never another
+ * exception, never a hang (the runner kills a target that stops answering).
+ */
+export interface FuzzTarget {
+  readonly name: string;
+  readonly run: (numRuns: number, seed: number) => Promise<void>;
+}
+
+function onlyTypedErrors(action: () => unknown): boolean {
+  try {
+    action();
+    return true;
+  } catch (error) {
+    if (isLatentError(error)) return true;
+    throw error;
+  }
+}
+
+async function onlyTypedErrorsAsync(action: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await action();
+    return true;
+  } catch (error) {
+    if (isLatentError(error)) return true;
+    throw error;
+  }
+}
+
+// Formats built from the pieces of Interpolate's grammar, so that deep nesting and every operator
+// are reached far more often than with uniform random strings.
+const interpolationPiece = fc.oneof(
+  fc.constantFrom('%(', ')s', ')d', ')r', '%s', '%%', '%', ':-', '-', ':~', '~', ':+', '+', '?|', '#?|', '|', ':', '(', ')'),
+  fc.constantFrom('prop', 'src', 'kw', 'worker', 'secret', 'prop:', 'src:cb:', 'kw:', 'worker:'),
+  fc.string({ maxLength: 4 }),
+);
+const interpolationFormat = fc.array(interpolationPiece, { maxLength: 24 }).map((pieces) => pieces.join(''));
+
+const properties = new Properties();
+properties.setProperty('branch', 'main', 'fuzz');
+properties.setProperty('flag', true, 'fuzz');
+properties.setProperty('empty', '', 'fuzz');
+properties.setProperty('list', [1, 'a', null], 'fuzz');
+
+export const fuzzTargets: readonly FuzzTarget[] = [
+  {
+    name: 'Interpolate parser and render',
+    run: (numRuns, seed) =>
+      fc.assert(
+        fc.asyncProperty(interpolationFormat, fc.array(fc.string(), { maxLength: 3 }), async (format, positional) =>
+          onlyTypedErrorsAsync(async () => {
+            const interpolation = positional.length > 0 ? new Interpolate(format, ...positional) : new Interpolate(format);
+            const rendered = await render(interpolation, properties);
+            if (typeof rendered !== 'string') throw new Error(`rendered to ${typeof rendered}, not a string`);
+          }),
+        ),
+        { numRuns, seed },
+      ),
+  },
+  {
+    name: 'masterFQDN parsing',
+    run: async (numRuns, seed) =>
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.string(),
+            fc.tuple(fc.oneof(fc.domain(), fc.ipV4(), fc.ipV6().map((v6) => `[${v6}]`)), fc.integer({ min: -10, max: 70_000 })).map(
+              ([host, port]) => `${host}:${port}`,
+            ),
+            fc.ipV6(),
+          ),
+          (value) =>
+            onlyTypedErrors(() => {
+              const address = parseMasterAddress(value);
+              if (address.host.length === 0) throw new Error(`empty host accepted for ${JSON.stringify(value)}`);
+              if (address.port !== undefined && !(Number.isInteger(address.port) && address.port >= 1 && address.port <= 65535)) {
+                throw new Error(`port ${address.port} accepted for ${JSON.stringify(value)}`);
+              }
+            }),
+        ),
+        { numRuns, seed },
+      ),
+  },
+  {
+    name: 'Docker volume parsing',
+    run: async (numRuns, seed) =>
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.string(),
+            fc
+              .array(fc.oneof(fc.constantFrom(':', '/', 'C:\\', 'ro', 'rw', 'z', 'Z', ',', 'cached', 'delegated'), fc.string({ maxLength: 5 })), {
+                maxLength: 10,
+              })
+              .map((pieces) => pieces.join('')),
+          ),
+          (value) =>
+            onlyTypedErrors(() => {
+              const volume = parseVolume(value);
+              if (typeof volume !== 'object' || volume === null) throw new Error('parseVolume returned no object');
+            }),
+        ),
+        { numRuns, seed },
+      ),
+  },
+  {
+    name: 'Marathon app id rules',
+    run: async (numRuns, seed) =>
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.string(),
+            fc.array(fc.oneof(fc.stringMatching(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/), fc.constantFrom('.', '..', '', 'A', '-x')), { maxLength: 6 }).map(
+              (segments) => `/${segments.join('/')}`,
+            ),
+          ),
+          (value) => {
+            const errors = appIdErrors(value);
+            if (!Array.isArray(errors) || errors.some((error) => typeof error !== 'string')) {
+              throw new Error(`appIdErrors(${JSON.stringify(value)}) did not return a list of messages`);
+            }
+            return true;
+          },
+        ),
+        { numRuns, seed },
+      ),
+  },
+];
