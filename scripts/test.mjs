@@ -37,6 +37,7 @@ for (const [label, command, args] of steps) {
 
 rmSync(resultsFile, { force: true });
 rmSync(`${root}.test-results/secret-hygiene`, { recursive: true, force: true });
+rmSync(`${root}.test-results/faults`, { recursive: true, force: true });
 mkdirSync(`${root}.test-results`, { recursive: true });
 const testsPassed = run('tests', 'pnpm', [
   'exec',
@@ -75,6 +76,19 @@ try {
   );
 } catch {
   console.log('secret hygiene: no figures were written');
+}
+
+// Fault suite figures (tests/support/fault-report.ts writes one file per case).
+try {
+  const directory = `${root}.test-results/faults`;
+  const cases = readdirSync(directory).map((name) => JSON.parse(readFileSync(`${directory}/${name}`, 'utf8')));
+  const faults = cases.reduce((total, each) => total + each.faultsInjected, 0);
+  const leaks = cases.reduce((total, each) => total + each.leaks, 0);
+  const decisions = cases.filter((each) => each.decisionMs !== undefined).map((each) => each.decisionMs);
+  const slowest = decisions.length > 0 ? `, slowest decision ${Math.round(Math.max(...decisions))} ms` : '';
+  console.log(`fault suite: ${cases.length} cases, ${faults} faults injected, ${leaks} leaks${slowest}`);
+} catch {
+  console.log('fault suite: no figures were written');
 }
 if (failedSteps > 0) console.error(`✗ ${failedSteps} non-test step(s) failed (see above)`);
 console.log(`${passed} passed, ${failed} failed`);

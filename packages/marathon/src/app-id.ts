@@ -40,9 +40,7 @@ export function appIdErrors(id: string): string[] {
   }
   const last = segments.at(-1);
   if (last !== undefined && (RESERVED_APP_ID_KEYWORDS as readonly string[]).includes(last)) {
-    errors.push(
-      `must not end with any of the following reserved keywords: ${RESERVED_APP_ID_KEYWORDS.join(', ')}`,
-    );
+    errors.push(`must not end with any of the following reserved keywords: ${RESERVED_APP_ID_KEYWORDS.join(', ')}`);
   }
   if (errors.length === 0 && canonicalAppId(id) === '/') errors.push('must not be root');
   return errors;

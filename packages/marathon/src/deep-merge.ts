@@ -4,7 +4,10 @@
  * replaces the generated one. Arrays are replaced, not concatenated; `null` is kept as an explicit
  * value (Marathon reads it as "absent"). Neither input is modified.
  */
-export function deepMerge(base: Readonly<Record<string, unknown>>, extra: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function deepMerge(
+  base: Readonly<Record<string, unknown>>,
+  extra: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(extra)) {
     const current = result[key];

@@ -1,1 +1,14 @@
-export {};
+export {
+  DEFAULT_MARATHON_APP_PREFIX,
+  type MarathonAppDefinitionInput,
+  marathonAppDefinition,
+  marathonAppId,
+} from './app-definition.js';
+export { appIdErrors, canonicalAppId } from './app-id.js';
+export { deepMerge } from './deep-merge.js';
+export { MarathonAppRejectedError, MarathonAuthenticationError, type MarathonViolation } from './errors.js';
+export type { MarathonAuth } from './marathon-auth.js';
+export { type MarathonLatentWorkerOptions, marathonLatentWorker } from './marathon-latent-worker.js';
+export { createMarathonProvider, type MarathonInstance } from './marathon-provider.js';
+export type { MarathonSettings } from './marathon-settings.js';
+export type { MarathonRenderable } from './render-settings.js';

@@ -1,4 +1,5 @@
 export { SIMULATOR_CONTAINER_LABEL, TASK_ID_CONTAINER_LABEL } from './simulator/docker-runtime.js';
+export { type MarathonSimulator, startMarathonSimulator } from './simulator/marathon-simulator.js';
 export type {
   MarathonApp,
   MarathonDeployment,
@@ -7,7 +8,6 @@ export type {
   MarathonTaskFailure,
   TaskState,
 } from './simulator/marathon-types.js';
-export { type MarathonSimulator, startMarathonSimulator } from './simulator/marathon-simulator.js';
 export type {
   InjectedError,
   MarathonSimulatorAuth,

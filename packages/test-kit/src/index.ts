@@ -1,6 +1,26 @@
+export {
+  createInMemoryProvider,
+  type InMemoryInstance,
+  InMemoryProvider,
+  type InMemoryProviderOptions,
+} from '@latentci/core/testing';
 export * from './attach/attach-latent-worker.js';
 export * from './attach/attach-protocol.js';
 export * from './attach/attach-server.js';
+export * from './attach/probe-client.js';
+export { CONFORMANCE_CASES, type ConformanceCase } from './conformance/cases.js';
+export {
+  applicableCases,
+  type CollectedCase,
+  collectConformanceCases,
+  conformanceSuite,
+} from './conformance/conformance-suite.js';
+export {
+  type InMemoryConformanceOptions,
+  type InMemorySettings,
+  inMemoryConformance,
+} from './conformance/in-memory-backend.js';
+export * from './conformance/options.js';
 export * from './probe/probe-image.js';
 export * from './probe/probe-script.js';
 export { TEST_KIT_VERSION } from './version.js';

@@ -1,6 +1,12 @@
 import Docker from 'dockerode';
 import type { MarathonApp } from './marathon-types.js';
-import { type SimulatorRuntime, type TaskExit, TaskLaunchError, type TaskLaunch, type TaskPlacement } from './runtime.js';
+import {
+  type SimulatorRuntime,
+  type TaskExit,
+  type TaskLaunch,
+  TaskLaunchError,
+  type TaskPlacement,
+} from './runtime.js';
 
 /** Label put on every container the simulator starts; its value is the simulator's id. */
 export const SIMULATOR_CONTAINER_LABEL = 'io.latentci.marathon-simulator';
@@ -23,9 +29,13 @@ export interface DockerRuntimeOptions {
  * {@link SIMULATOR_CONTAINER_LABEL} so `close()` (or a crashed run's cleanup) can find them.
  */
 export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRuntime {
-  const docker = options.docker instanceof Docker ? options.docker : new Docker(options.docker ?? { socketPath: '/var/run/docker.sock' });
+  const docker =
+    options.docker instanceof Docker
+      ? options.docker
+      : new Docker(options.docker ?? { socketPath: '/var/run/docker.sock' });
   const containers = new Map<string, Docker.Container>();
   const killed = new Set<string>();
+  let closed = false;
 
   async function ensureImage(image: string): Promise<void> {
     try {
@@ -45,14 +55,20 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
         docker.modem.followProgress(stream, (error) => (error ? reject(error) : resolve())),
       );
     } catch (error) {
-      throw new TaskLaunchError(`Failed to launch container: Failed to run 'docker pull ${image}': ${messageOf(error)}`);
+      throw new TaskLaunchError(
+        `Failed to launch container: Failed to run 'docker pull ${image}': ${messageOf(error)}`,
+      );
     }
   }
 
   return {
     async launch(task: TaskLaunch, onExit: (exit: TaskExit) => void): Promise<TaskPlacement> {
       const image = task.app.container?.docker?.image;
-      if (image === undefined) throw new TaskLaunchError('Failed to launch container: the simulator runs Docker containers only (container.docker.image is missing)');
+      if (image === undefined)
+        throw new TaskLaunchError(
+          'Failed to launch container: the simulator runs Docker containers only (container.docker.image is missing)',
+        );
+      if (closed) throw new TaskLaunchError('Failed to launch container: the simulator is closing');
       await ensureImage(image);
       const hostNetworking = task.app.networks.some((network) => network.mode === 'host');
       let container: Docker.Container;
@@ -66,12 +82,21 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
             MARATHON_APP_VERSION: task.app.version,
             MESOS_TASK_ID: task.taskId,
           }).map(([key, value]) => `${key}=${value}`),
-          Labels: { ...task.app.labels, [SIMULATOR_CONTAINER_LABEL]: options.simulatorId, [TASK_ID_CONTAINER_LABEL]: task.taskId },
+          Labels: {
+            ...task.app.labels,
+            [SIMULATOR_CONTAINER_LABEL]: options.simulatorId,
+            [TASK_ID_CONTAINER_LABEL]: task.taskId,
+          },
           ...commandOf(task.app),
           HostConfig: { NetworkMode: hostNetworking ? 'host' : 'bridge' },
         });
       } catch (error) {
         throw new TaskLaunchError(`Failed to launch container: ${messageOf(error)}`);
+      }
+      if (closed || killed.has(task.taskId)) {
+        // Killed (app deleted, simulator closed) while the container was being created.
+        await container.remove({ force: true }).catch(() => undefined);
+        throw new TaskLaunchError('Task killed while launching');
       }
       containers.set(task.taskId, container);
       try {
@@ -82,20 +107,23 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
         throw new TaskLaunchError(`Failed to launch container: ${messageOf(error)}`);
       }
       container.wait().then(
-        (result: { StatusCode?: number }) => {
+        async (result: { StatusCode?: number }) => {
           if (killed.has(task.taskId)) return;
           const status = result.StatusCode ?? -1;
+          const output = await outputTail(container);
+          if (killed.has(task.taskId)) return;
           onExit({
             state: status === 0 ? 'TASK_FINISHED' : 'TASK_FAILED',
-            message: `Container exited with status ${status}`,
+            message: `Container exited with status ${status}${output ? `; last output:\n${output}` : ''}`,
           });
         },
         (error: unknown) => {
-          if (!killed.has(task.taskId)) onExit({ state: 'TASK_FAILED', message: `Container lost: ${messageOf(error)}` });
+          if (!killed.has(task.taskId))
+            onExit({ state: 'TASK_FAILED', message: `Container lost: ${messageOf(error)}` });
         },
       );
       const details = await container.inspect().catch(() => undefined);
-      const ipAddress = details?.NetworkSettings?.IPAddress || '127.0.0.1';
+      const ipAddress = Object.values(details?.NetworkSettings?.Networks ?? {})[0]?.IPAddress || '127.0.0.1';
       return { host: 'localhost', ipAddress };
     },
 
@@ -110,6 +138,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
     },
 
     async close(): Promise<void> {
+      closed = true;
       for (const taskId of containers.keys()) killed.add(taskId);
       containers.clear();
       const leftovers = await docker.listContainers({
@@ -130,6 +159,26 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
   };
 }
 
+/**
+ * The container's last 20 output lines. A simulator extension: Mesos reports only the exit status;
+ * on a real cluster the output is in the task sandbox (stdout/stderr files), which Marathon's API
+ * does not serve.
+ */
+async function outputTail(container: Docker.Container): Promise<string> {
+  try {
+    const raw = (await container.logs({ stdout: true, stderr: true, follow: false, tail: 20 })) as unknown as Buffer;
+    let text = '';
+    for (let offset = 0; offset + 8 <= raw.length; ) {
+      const size = raw.readUInt32BE(offset + 4);
+      text += raw.subarray(offset + 8, offset + 8 + size).toString('utf8');
+      offset += 8 + size;
+    }
+    return text.trimEnd();
+  } catch {
+    return '';
+  }
+}
+
 function containerName(simulatorId: string, taskId: string): string {
   return `marathon-sim-${simulatorId}-${taskId}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
 }
@@ -142,7 +191,9 @@ function commandOf(app: MarathonApp): { Cmd?: string[] } {
 }
 
 function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error ? (error.statusCode as number) : undefined;
+  return typeof error === 'object' && error !== null && 'statusCode' in error
+    ? (error.statusCode as number)
+    : undefined;
 }
 
 function messageOf(error: unknown): string {

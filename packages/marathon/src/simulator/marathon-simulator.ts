@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDockerRuntime } from './docker-runtime.js';
-import type { MarathonApp, MarathonTask } from './marathon-types.js';
 import { MarathonState, type StateAnswer } from './marathon-state.js';
+import type { MarathonApp, MarathonTask } from './marathon-types.js';
 import type { SimulatorRuntime } from './runtime.js';
 import type {
   InjectedError,
@@ -110,7 +110,10 @@ export async function startMarathonSimulator(options: MarathonSimulatorOptions):
     };
     if (path === '/ping' && method === 'GET') return { status: 200, text: 'pong' };
     if (path === '/v2/info' && method === 'GET') {
-      return { status: 200, body: { name: 'marathon', version: '1.10.26-simulated', leader: origin.replace(/^https?:\/\//, '') } };
+      return {
+        status: 200,
+        body: { name: 'marathon', version: '1.10.26-simulated', leader: origin.replace(/^https?:\/\//, '') },
+      };
     }
     if (path === '/v2/apps' || path === '/v2/apps/') {
       if (method === 'GET') {
@@ -157,7 +160,8 @@ export async function startMarathonSimulator(options: MarathonSimulatorOptions):
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) send(response, { status: 500, body: { message: error instanceof Error ? error.message : String(error) } });
+      if (!response.headersSent)
+        send(response, { status: 500, body: { message: error instanceof Error ? error.message : String(error) } });
       else response.destroy();
     });
   });
@@ -230,7 +234,11 @@ function checkAuth(auth: MarathonSimulatorAuth, header: string | undefined): Ans
   }
   const expected = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
   if (header === expected) return undefined;
-  return { status: 401, html: 'Unauthorized', headers: { 'WWW-Authenticate': `basic realm="${auth.realm ?? 'Mesosphere'}"` } };
+  return {
+    status: 401,
+    html: 'Unauthorized',
+    headers: { 'WWW-Authenticate': `basic realm="${auth.realm ?? 'Mesosphere'}"` },
+  };
 }
 
 function parseJson(body: string): { value: unknown } | { answer: Answer } {
@@ -240,7 +248,8 @@ function parseJson(body: string): { value: unknown } | { answer: Answer } {
         status: 400,
         body: {
           message: 'Please specify data in JSON format',
-          details: 'No content to map due to end-of-input\n at [Source: (org.eclipse.jetty.server.HttpInputOverHTTP); line: 1, column: 0]',
+          details:
+            'No content to map due to end-of-input\n at [Source: (org.eclipse.jetty.server.HttpInputOverHTTP); line: 1, column: 0]',
         },
       },
     };

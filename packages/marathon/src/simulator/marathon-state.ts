@@ -52,7 +52,13 @@ interface DeploymentRecord {
   stopped: boolean;
 }
 
-const TERMINAL_STATES: readonly TaskState[] = ['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST'];
+const TERMINAL_STATES: readonly TaskState[] = [
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_ERROR',
+  'TASK_LOST',
+];
 
 /**
  * Marathon's apps, tasks and deployments in memory, with the semantics of reference §2.2–2.6:
@@ -74,7 +80,10 @@ export class MarathonState {
 
   /** Every app, normalised, with its tasks. */
   apps(): (MarathonApp & { tasks: MarathonTask[] })[] {
-    return [...this.#apps.values()].map((record) => ({ ...structuredClone(record.app), tasks: this.#liveTasks(record) }));
+    return [...this.#apps.values()].map((record) => ({
+      ...structuredClone(record.app),
+      tasks: structuredClone(this.#liveTasks(record)),
+    }));
   }
 
   createApp(body: unknown, force: boolean): StateAnswer {
@@ -94,7 +103,12 @@ export class MarathonState {
     return {
       status: 201,
       headers: { Location: app.id, 'Marathon-Deployment-Id': deployment.id },
-      body: { ...this.#appInfo(record), tasks: undefined, lastTaskFailure: undefined, deployments: [{ id: deployment.id }] },
+      body: {
+        ...this.#appInfo(record),
+        tasks: undefined,
+        lastTaskFailure: undefined,
+        deployments: [{ id: deployment.id }],
+      },
     };
   }
 
@@ -119,7 +133,11 @@ export class MarathonState {
         }
       }),
     );
-    return { status: 200, headers: { 'Marathon-Deployment-Id': deployment.id }, body: { version, deploymentId: deployment.id } };
+    return {
+      status: 200,
+      headers: { 'Marathon-Deployment-Id': deployment.id },
+      body: { version, deploymentId: deployment.id },
+    };
   }
 
   getApp(rawId: string): StateAnswer {
@@ -162,7 +180,11 @@ export class MarathonState {
     if (force) return { status: 202 };
     // Without force Marathon starts a rollback deployment; the simulator rolls back instantly.
     const version = timestamp();
-    return { status: 200, headers: { 'Marathon-Deployment-Id': randomUUID() }, body: { deploymentId: randomUUID(), version } };
+    return {
+      status: 200,
+      headers: { 'Marathon-Deployment-Id': randomUUID() },
+      body: { deploymentId: randomUUID(), version },
+    };
   }
 
   /** Stops relaunches and timers, kills every task; resolves when the runtime is done. */
@@ -187,8 +209,9 @@ export class MarathonState {
     const deployments = [...this.#deployments.values()]
       .filter((deployment) => deployment.appId === record.app.id)
       .map((deployment) => ({ id: deployment.deployment.id }));
+    // Not cloned: answers are serialised at once; apps() clones what it hands out.
     return {
-      ...structuredClone(record.app),
+      ...record.app,
       versionInfo: { lastScalingAt: record.app.version, lastConfigChangeAt: record.app.version },
       tasksStaged: staged,
       tasksRunning: running,
@@ -201,7 +224,7 @@ export class MarathonState {
   }
 
   #liveTasks(record: AppRecord): MarathonTask[] {
-    return [...record.tasks.values()].map((task) => structuredClone(task.task));
+    return [...record.tasks.values()].map((task) => ({ ...task.task }));
   }
 
   #lockedBy(appId: string, force: boolean): StateAnswer | undefined {
@@ -308,7 +331,11 @@ export class MarathonState {
     this.#track(
       launch.then(
         (placement) => {
-          if (record.removed || !record.tasks.has(taskId)) return;
+          if (record.removed || !record.tasks.has(taskId)) {
+            // Deleted while launching: make sure nothing keeps running.
+            this.#track(this.#options.runtime.kill(taskId).catch(() => undefined));
+            return;
+          }
           task.state = 'TASK_RUNNING';
           task.startedAt = timestamp();
           task.host = placement.host;
@@ -324,7 +351,8 @@ export class MarathonState {
   }
 
   #taskEnded(record: AppRecord, taskRecord: TaskRecord, exit: TaskExit): void {
-    if (record.removed || !record.tasks.has(taskRecord.task.id) || TERMINAL_STATES.includes(taskRecord.task.state)) return;
+    if (record.removed || !record.tasks.has(taskRecord.task.id) || TERMINAL_STATES.includes(taskRecord.task.state))
+      return;
     const task = taskRecord.task;
     task.state = exit.state;
     record.tasks.delete(task.id);
@@ -344,7 +372,10 @@ export class MarathonState {
     }
     if (this.#closed) return;
     const app = record.app;
-    const delaySeconds = Math.min(app.backoffSeconds * app.backoffFactor ** Math.max(record.failures - 1, 0), app.maxLaunchDelaySeconds);
+    const delaySeconds = Math.min(
+      app.backoffSeconds * app.backoffFactor ** Math.max(record.failures - 1, 0),
+      app.maxLaunchDelaySeconds,
+    );
     clearTimeout(record.relaunch);
     record.relaunch = setTimeout(() => {
       if (!record.removed && record.tasks.size < app.instances) this.#launchTask(record);
@@ -376,9 +407,9 @@ function parseLabelSelector(text: string): LabelSelector[] | undefined {
   for (const term of terms) {
     const match = /^((?:[^=!\\]|\\.)+?)\s*(?:(==|!=)\s*((?:[^\\]|\\.)*))?$/.exec(term);
     if (!match?.[1]) return undefined;
-    const key = unescape(match[1]);
+    const key = unescapeSelector(match[1]);
     const operator = match[2];
-    const value = unescape(match[3] ?? '');
+    const value = unescapeSelector(match[3] ?? '');
     if (operator === undefined) selectors.push((labels) => key in labels);
     else if (operator === '==') selectors.push((labels) => labels[key] === value);
     else selectors.push((labels) => labels[key] !== value);
@@ -386,6 +417,6 @@ function parseLabelSelector(text: string): LabelSelector[] | undefined {
   return selectors;
 }
 
-function unescape(text: string): string {
+function unescapeSelector(text: string): string {
   return text.replace(/\\(.)/g, '$1');
 }

@@ -68,7 +68,12 @@ export interface MarathonApp {
   labels: Record<string, string>;
   container?: {
     type: 'DOCKER' | 'MESOS';
-    docker?: { image: string; forcePullImage: boolean; privileged: boolean; parameters: { key: string; value: string }[] };
+    docker?: {
+      image: string;
+      forcePullImage: boolean;
+      privileged: boolean;
+      parameters: { key: string; value: string }[];
+    };
     volumes: unknown[];
     portMappings?: unknown[];
   };

@@ -8,7 +8,9 @@ export interface AppRejection {
   readonly body: MarathonErrorBody;
 }
 
-export type NormalizeResult = { readonly ok: true; readonly app: MarathonApp } | { readonly ok: false; readonly rejection: AppRejection };
+export type NormalizeResult =
+  | { readonly ok: true; readonly app: MarathonApp }
+  | { readonly ok: false; readonly rejection: AppRejection };
 
 class Violations {
   readonly #byPath = new Map<string, string[]>();
@@ -30,7 +32,14 @@ class Violations {
 
 const DOCKER_NETWORKS = ['BRIDGE', 'HOST', 'NONE', 'USER'] as const;
 const NETWORK_MODES = ['container', 'container/bridge', 'host'] as const;
-const DEFAULT_PORT_MAPPING = { containerPort: 0, hostPort: 0, labels: {}, name: 'default', protocol: 'tcp', servicePort: 0 };
+const DEFAULT_PORT_MAPPING = {
+  containerPort: 0,
+  hostPort: 0,
+  labels: {},
+  name: 'default',
+  protocol: 'tcp',
+  servicePort: 0,
+};
 
 /**
  * Marathon's `POST /v2/apps` pipeline (reference §2.2) for the fields a one-container app uses:
@@ -62,7 +71,8 @@ export function normalizeApp(input: unknown, version: string): NormalizeResult {
     if (typeof value === 'number' && value < 0) violations.add(`/${field}`, `got ${value}, expected 0 or more`);
   }
   if (typeof body.cmd === 'string' && body.cmd.length <= 1) violations.add('/cmd', 'must not be an empty string');
-  if (body.cmd !== undefined && body.args !== undefined) violations.add('/', "AppDefinition must not contain both 'cmd' and 'args'.");
+  if (body.cmd !== undefined && body.args !== undefined)
+    violations.add('/', "AppDefinition must not contain both 'cmd' and 'args'.");
   if (body.cmd === undefined && body.args === undefined && body.container === undefined) {
     violations.add('/', "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.");
   }
@@ -141,7 +151,10 @@ function readTypes(body: Record<string, unknown>, reads: Violations): void {
   if (body.cmd !== undefined && typeof body.cmd !== 'string') reads.add('/cmd', 'error.expected.jsstring');
   if (body.args !== undefined) {
     if (!Array.isArray(body.args)) reads.add('/args', 'error.expected.jsarray');
-    else body.args.forEach((arg, index) => typeof arg !== 'string' && reads.add(`/args(${index})`, 'error.expected.jsstring'));
+    else
+      body.args.forEach((arg, index) => {
+        if (typeof arg !== 'string') reads.add(`/args(${index})`, 'error.expected.jsstring');
+      });
   }
   for (const field of ['env', 'labels']) {
     const value = body[field];
@@ -192,7 +205,10 @@ function readTypes(body: Record<string, unknown>, reads: Violations): void {
   }
 }
 
-function normalizeNetworks(body: Record<string, unknown>, docker: Record<string, unknown> | undefined): MarathonApp['networks'] {
+function normalizeNetworks(
+  body: Record<string, unknown>,
+  docker: Record<string, unknown> | undefined,
+): MarathonApp['networks'] {
   if (Array.isArray(body.networks)) {
     return (body.networks as Record<string, unknown>[]).map((network) => ({
       mode: (network.mode ?? 'container') as MarathonApp['networks'][number]['mode'],
@@ -209,7 +225,10 @@ function normalizeNetworks(body: Record<string, unknown>, docker: Record<string,
   }
 }
 
-function normalizeContainer(container: Record<string, unknown>, hostNetworking: boolean): NonNullable<MarathonApp['container']> {
+function normalizeContainer(
+  container: Record<string, unknown>,
+  hostNetworking: boolean,
+): NonNullable<MarathonApp['container']> {
   const docker = container.docker as Record<string, unknown> | undefined;
   const { network: _network, portMappings: legacyPortMappings, ...dockerRest } = docker ?? {};
   const portMappings = container.portMappings ?? legacyPortMappings ?? [DEFAULT_PORT_MAPPING];

@@ -44,6 +44,8 @@ export interface AttachRecord {
 /** One accepted worker connection, as handed to attach handlers (and to `LatentWorker.attached()`). */
 export interface AttachConnection {
   readonly record: AttachRecord;
+  /** `<worker>@<address>`: how the lifecycle names this connection in its log lines. */
+  readonly peer: string;
   /** Closes the connection (the worker sees the master hang up). */
   close(): void;
 }
@@ -89,7 +91,11 @@ export interface AttachServer {
   /** Every connection that presented a worker name, in arrival order. */
   readonly records: readonly AttachRecord[];
   /** Accepts `name` with `password` from now on; returns a function that forgets it again. */
-  expectWorker(name: string, password: ExpectedPassword, handlers?: AttachHandlers | AttachHandlers['onAttach']): () => void;
+  expectWorker(
+    name: string,
+    password: ExpectedPassword,
+    handlers?: AttachHandlers | AttachHandlers['onAttach'],
+  ): () => void;
   /** Stops accepting `name` (connections already open stay open). */
   forgetWorker(name: string): void;
   /** Resolves with the first accepted record of `name` (also one already recorded); rejects when `name` is refused. */
@@ -208,7 +214,9 @@ class AttachServerImplementation implements AttachServer {
       name,
       (record) => (record.accepted ? 'resolve' : 'reject'),
       (record) =>
-        new Error(`attach server refused worker "${name}" from ${record.remoteAddress}: ${record.rejection ?? 'refused'}`),
+        new Error(
+          `attach server refused worker "${name}" from ${record.remoteAddress}: ${record.rejection ?? 'refused'}`,
+        ),
       'attach',
       options,
     );
@@ -242,7 +250,8 @@ class AttachServerImplementation implements AttachServer {
     this.#closed ??= (async () => {
       const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
       for (const socket of this.#sockets) socket.destroy();
-      for (const waiter of this.#waiters) waiter.reject(new Error(`attach server closed while waiting for "${waiter.name}"`));
+      for (const waiter of this.#waiters)
+        waiter.reject(new Error(`attach server closed while waiting for "${waiter.name}"`));
       this.#waiters.clear();
       await closed;
     })();
@@ -393,7 +402,11 @@ class AttachServerImplementation implements AttachServer {
       ...(environment ? { environment } : {}),
       ...(environmentPasswordMatched === undefined ? {} : { environmentPasswordMatched }),
     };
-    const connection: AttachConnection = { record, close: () => socket.destroy() };
+    const connection: AttachConnection = {
+      record,
+      peer: `${hello.workerName}@${remoteAddress}`,
+      close: () => socket.destroy(),
+    };
 
     if (rejection === undefined && expectation?.handlers.onAttach) {
       try {
@@ -406,7 +419,11 @@ class AttachServerImplementation implements AttachServer {
     if (rejection !== undefined) {
       record.rejection = rejection;
       this.#records.push(record);
-      this.#logger.log('info', 'attach server: refused a worker', { workerName: hello.workerName, remoteAddress, rejection });
+      this.#logger.log('info', 'attach server: refused a worker', {
+        workerName: hello.workerName,
+        remoteAddress,
+        rejection,
+      });
       if (!socket.destroyed) socket.end(`${ATTACH_DENIED}\n`);
       this.#notify(record);
       return;

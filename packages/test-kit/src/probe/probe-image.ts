@@ -42,6 +42,17 @@ export interface EnsureProbeImageOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * The tag {@link ensureProbeImage} gives an image with `environment` baked in, computed without
+ * building anything: `latentci-probe:<version>`, or `latentci-probe:<version>-<hash>` with knobs.
+ * For settings that must be known synchronously (the conformance backend's `workerSettings`).
+ */
+export function probeImageTag(environment: Readonly<Record<string, string>> = {}): string {
+  const valid = validateEnvironment(environment);
+  if (Object.keys(valid).length === 0) return PROBE_IMAGE;
+  return `${PROBE_IMAGE}-${hash(JSON.stringify(valid)).slice(0, 12)}`;
+}
+
 const defaultDocker = lazy(() => new Docker());
 const builds = new WeakMap<Docker, Map<string, Promise<string>>>();
 
@@ -60,8 +71,7 @@ export async function ensureProbeImage(options: EnsureProbeImageOptions = {}): P
   const docker = options.docker ?? defaultDocker();
   const environment = validateEnvironment(options.environment ?? {});
   const busyboxPath = options.busyboxPath ?? process.env.LATENTCI_BUSYBOX ?? DEFAULT_BUSYBOX_PATH;
-  const variant = Object.keys(environment).length === 0 ? '' : `-${hash(JSON.stringify(sorted(environment))).slice(0, 12)}`;
-  const tag = `${PROBE_IMAGE}${variant}`;
+  const tag = probeImageTag(environment);
   let perEngine = builds.get(docker);
   if (!perEngine) {
     perEngine = new Map();
@@ -118,7 +128,11 @@ function rootFilesystem(busybox: Buffer, applets: readonly string[]): TarEntry[]
     { type: 'file', path: PROBE_ENTRYPOINT.slice(1), content: PROBE_SCRIPT, mode: 0o755 },
     { type: 'directory', path: 'tmp', mode: 0o1777 },
     { type: 'directory', path: 'etc' },
-    { type: 'file', path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' },
+    {
+      type: 'file',
+      path: 'etc/passwd',
+      content: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+    },
     { type: 'file', path: 'etc/group', content: 'root:x:0:\nnogroup:x:65534:\n' },
     { type: 'directory', path: 'root', mode: 0o700 },
     { type: 'directory', path: 'proc' },
@@ -234,7 +248,9 @@ export function isStaticElf(content: Buffer): boolean {
   const little = content[5] === 1;
   const u16 = (offset: number) => (little ? content.readUInt16LE(offset) : content.readUInt16BE(offset));
   const u32 = (offset: number) => (little ? content.readUInt32LE(offset) : content.readUInt32BE(offset));
-  const programHeaders = is64 ? Number(little ? content.readBigUInt64LE(0x20) : content.readBigUInt64BE(0x20)) : u32(0x1c);
+  const programHeaders = is64
+    ? Number(little ? content.readBigUInt64LE(0x20) : content.readBigUInt64BE(0x20))
+    : u32(0x1c);
   const entrySize = u16(is64 ? 0x36 : 0x2a);
   const count = u16(is64 ? 0x38 : 0x2c);
   for (let index = 0; index < count; index++) {

@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+
+/** A tiny busybox image imported locally (nothing can be pulled here). Shared by the tests; kept between runs. */
+export const TEST_IMAGE = 'latentci-marathon-test-busybox:1';
+
+export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+
+/** Imports {@link TEST_IMAGE} from the host's static busybox unless it exists. Default command: `sleep 3600`. */
+export async function ensureTestImage(): Promise<string> {
+  try {
+    await docker.getImage(TEST_IMAGE).inspect();
+    return TEST_IMAGE;
+  } catch {
+    // Not there yet: import it below.
+  }
+  const root = await mkdtemp(join(tmpdir(), 'marathon-test-image-'));
+  try {
+    await mkdir(join(root, 'bin'));
+    await copyFile('/usr/bin/busybox', join(root, 'bin', 'busybox'));
+    for (const applet of ['sh', 'nc', 'sleep', 'echo', 'cat', 'env', 'true', 'false']) {
+      await symlink('busybox', join(root, 'bin', applet));
+    }
+    const tar = spawn('tar', ['-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [repo, tag] = TEST_IMAGE.split(':') as [string, string];
+    const options: { repo: string; tag: string; changes: string[] } = {
+      repo,
+      tag,
+      changes: ['CMD ["/bin/sleep", "3600"]', 'ENV PATH=/bin'],
+    };
+    const stream = await docker.importImage(tar.stdout, options);
+    await new Promise<void>((resolve, reject) =>
+      docker.modem.followProgress(stream, (error) => (error ? reject(error) : resolve())),
+    );
+    return TEST_IMAGE;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
