@@ -8,10 +8,12 @@ import {
   type StartInstanceRequest,
   type StopTarget,
 } from '../contract/provider.js';
+import { publishOutput } from '../diagnostics/channels.js';
 import {
   CannotSubstantiateError,
   ConfigurationError,
   FailedToSubstantiateError,
+  RenderError,
   SubstantiationCancelledError,
   SubstantiationTimeoutError,
   WorkerCrashedError,
@@ -19,7 +21,6 @@ import {
 } from '../errors.js';
 import { type Logger, type LogLevel, silentLogger } from '../logging/logger.js';
 import { Properties } from '../renderables/index.js';
-import { publishOutput } from '../diagnostics/channels.js';
 import { Redactor } from '../secrets/redactor.js';
 import {
   containerName,
@@ -462,6 +463,13 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   }
 
   #toFailure(error: unknown): FailedToSubstantiateError | CannotSubstantiateError {
+    // A configuration error cannot succeed on a retry: unlike Buildbot (which retries it forever),
+    // it ends the build with an exception, and the message is the configuration error's own.
+    if (error instanceof ConfigurationError || error instanceof RenderError) {
+      return this.#redactor.redactError(
+        new CannotSubstantiateError(`${this.name} cannot substantiate: ${error.message}`, { cause: error }),
+      );
+    }
     const failure =
       error instanceof FailedToSubstantiateError || error instanceof CannotSubstantiateError
         ? error
