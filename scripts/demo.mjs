@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { networkInterfaces } from 'node:os';
+import { createServer } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const environment = process.env;
@@ -72,8 +72,11 @@ async function dockerDemo() {
     stdio: 'inherit',
     cwd: root,
   });
-  if (result.signal) process.exit(130);
   const code = result.status ?? 1;
+  if (result.signal || code === 130) {
+    say('demo: interrupted; latentci removed what it had started.');
+    process.exit(130);
+  }
   say();
   say(bold('3. Nothing left running'));
   const listed = spawnSync(process.execPath, [bin, 'ls', config, '--json'], { cwd: root, encoding: 'utf8' });
@@ -121,9 +124,12 @@ const engine = await pingDocker();
 // The CLI acts as the master on the bridge gateway, where containers reach the host. An engine in a
 // VM (Docker Desktop, Colima) or without its default bridge has no such address on this machine.
 const gateway = '172.17.0.1';
-const gatewayIsLocal = Object.values(networkInterfaces()).some((addresses) =>
-  (addresses ?? []).some((address) => address.address === gateway),
-);
+// (Tried by listening there: os.networkInterfaces() omits a bridge without containers, as it is down.)
+const gatewayIsLocal = await new Promise((resolve) => {
+  const probe = createServer();
+  probe.once('error', () => resolve(false));
+  probe.listen({ host: gateway, port: 0 }, () => probe.close(() => resolve(true)));
+});
 let code;
 if (engine.ok && !gatewayIsLocal) {
   say(`The Docker engine at ${engine.where} answers, but ${gateway} (its default bridge gateway, where containers`);

@@ -7,6 +7,8 @@ export default defineConfig([
     dts: true,
     sourcemap: true,
     target: 'node20',
+    // import.meta.url (the CLI's own directory, last place provider packages are looked up) in the CJS build.
+    shims: true,
   },
   {
     entry: ['src/bin.ts'],

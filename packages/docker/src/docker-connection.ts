@@ -128,7 +128,9 @@ export function loadTls(tls: DockerTls | undefined): LoadedTls | undefined {
   const cert = readPem(tls.cert, 'cert');
   const key = readPem(tls.key, 'key');
   if ((cert === undefined) !== (key === undefined)) {
-    throw new ConfigurationError('tls.cert and tls.key go together: give both (client certificate and its key) or neither');
+    throw new ConfigurationError(
+      'tls.cert and tls.key go together: give both (client certificate and its key) or neither',
+    );
   }
   return {
     ...(ca === undefined ? {} : { ca }),
@@ -142,14 +144,23 @@ export function loadTls(tls: DockerTls | undefined): LoadedTls | undefined {
  * Creates a dockerode client for one engine. Environment defaults of dockerode (`DOCKER_HOST`,
  * `DOCKER_CERT_PATH`) never leak into an explicit `dockerHost`.
  */
-export function createDockerClient(dockerHost: string, tls: LoadedTls | undefined, version: string | undefined): Dockerode {
+export function createDockerClient(
+  dockerHost: string,
+  tls: LoadedTls | undefined,
+  version: string | undefined,
+): Dockerode {
   const endpoint = parseDockerHost(dockerHost, tls !== undefined);
   const base = { version, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined };
   if (endpoint.kind === 'socket') {
     return new Dockerode({ ...base, socketPath: endpoint.socketPath, protocol: 'http' } as Dockerode.DockerOptions);
   }
   if (!endpoint.tls) {
-    return new Dockerode({ ...base, host: endpoint.host, port: endpoint.port, protocol: 'http' } as Dockerode.DockerOptions);
+    return new Dockerode({
+      ...base,
+      host: endpoint.host,
+      port: endpoint.port,
+      protocol: 'http',
+    } as Dockerode.DockerOptions);
   }
   const material = tls ?? { verify: true };
   const agent = new HttpsAgent({

@@ -111,6 +111,9 @@ describe('toEngineHostConfig', () => {
     expect(() => toEngineHostConfig({ mem_limit: '12x' })).toThrow(InvalidHostConfigValueError);
     expect(() => toEngineHostConfig({ mem_limit: '12x' })).toThrow(/hostconfig\.mem_limit must be/);
     expect(() => toEngineHostConfig({ privileged: 'yes' })).toThrow(/hostconfig\.privileged must be true or false/);
+    expect(() => toEngineHostConfig({ shm_size: 'big' }, true)).toThrow(
+      expect.objectContaining({ key: 'shm_size', retryable: true, code: 'CONFIGURATION_ERROR' }),
+    );
   });
 
   it('explains keys the engine dropped long ago', () => {

@@ -17,7 +17,8 @@ const isPlainObject = (value: Json): value is Record<string, Json> =>
 
 const bool =
   (engineKey: string): Converter =>
-  (value, key) => (typeof value === 'boolean' ? [[engineKey, value]] : fail(key, 'true or false', value));
+  (value, key) =>
+    typeof value === 'boolean' ? [[engineKey, value]] : fail(key, 'true or false', value);
 
 const int =
   (engineKey: string): Converter =>
@@ -26,7 +27,8 @@ const int =
 
 const text =
   (engineKey: string): Converter =>
-  (value, key) => (typeof value === 'string' ? [[engineKey, value]] : fail(key, 'a string', value));
+  (value, key) =>
+    typeof value === 'string' ? [[engineKey, value]] : fail(key, 'a string', value);
 
 const strings =
   (engineKey: string): Converter =>
@@ -74,7 +76,10 @@ const binds: Converter = (value, key) => {
 };
 
 /** docker-py `convert_port_bindings`: `{"80/tcp": 8080 | "8080" | ["127.0.0.1", 8080] | [8080, 8081] | null}`. */
-export function convertPortBindings(value: Json, key = 'port_bindings'): Record<string, { HostIp: string; HostPort: string }[]> {
+export function convertPortBindings(
+  value: Json,
+  key = 'port_bindings',
+): Record<string, { HostIp: string; HostPort: string }[]> {
   if (!isPlainObject(value)) return fail(key, 'a mapping of container ports to host ports', value);
   const result: Record<string, { HostIp: string; HostPort: string }[]> = {};
   const one = (binding: Json): { HostIp: string; HostPort: string } => {
@@ -84,13 +89,17 @@ export function convertPortBindings(value: Json, key = 'port_bindings'): Record<
       return { HostIp: binding[0], HostPort: binding[1] === undefined ? '' : String(binding[1]) };
     }
     if (isPlainObject(binding)) {
-      return { HostIp: String(binding.HostIp ?? binding.host_ip ?? ''), HostPort: String(binding.HostPort ?? binding.host_port ?? '') };
+      return {
+        HostIp: String(binding.HostIp ?? binding.host_ip ?? ''),
+        HostPort: String(binding.HostPort ?? binding.host_port ?? ''),
+      };
     }
     return fail(key, 'host ports as numbers, strings, [ip, port] pairs or null', value);
   };
   for (const [port, binding] of Object.entries(value)) {
     const containerPort = port.includes('/') ? port : `${port}/tcp`;
-    const list = Array.isArray(binding) && !(typeof binding[0] === 'string' && binding.length <= 2) ? binding : [binding];
+    const list =
+      Array.isArray(binding) && !(typeof binding[0] === 'string' && binding.length <= 2) ? binding : [binding];
     result[containerPort] = list.map(one);
   }
   return result;
@@ -99,13 +108,18 @@ export function convertPortBindings(value: Json, key = 'port_bindings'): Record<
 const portBindings: Converter = (value, key) => [['PortBindings', convertPortBindings(value, key)]];
 
 const links: Converter = (value, key) => {
-  if (isPlainObject(value)) return [['Links', Object.entries(value).map(([name, alias]) => `${name}:${String(alias)}`)]];
+  if (isPlainObject(value))
+    return [['Links', Object.entries(value).map(([name, alias]) => `${name}:${String(alias)}`)]];
   if (Array.isArray(value)) {
     return [
       [
         'Links',
         value.map((item) =>
-          Array.isArray(item) ? `${String(item[0])}:${String(item[1])}` : typeof item === 'string' ? item : fail(key, 'links', value),
+          Array.isArray(item)
+            ? `${String(item[0])}:${String(item[1])}`
+            : typeof item === 'string'
+              ? item
+              : fail(key, 'links', value),
         ),
       ],
     ];
@@ -330,16 +344,76 @@ const SNAKE_CASE_KEYS: Readonly<Record<string, Converter>> = {
 
 /** Engine API `HostConfig` field names, accepted as they are (for users coming from the Engine API). */
 const ENGINE_KEYS = new Set([
-  'Binds', 'ContainerIDFile', 'LogConfig', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove',
-  'VolumeDriver', 'VolumesFrom', 'Mounts', 'ConsoleSize', 'Annotations', 'CapAdd', 'CapDrop', 'CgroupnsMode',
-  'Dns', 'DnsOptions', 'DnsSearch', 'ExtraHosts', 'GroupAdd', 'IpcMode', 'Cgroup', 'Links', 'OomScoreAdj',
-  'PidMode', 'Privileged', 'PublishAllPorts', 'ReadonlyRootfs', 'SecurityOpt', 'StorageOpt', 'Tmpfs', 'UTSMode',
-  'UsernsMode', 'ShmSize', 'Sysctls', 'Runtime', 'Isolation', 'MaskedPaths', 'ReadonlyPaths', 'CpuShares',
-  'Memory', 'CgroupParent', 'BlkioWeight', 'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps',
-  'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps', 'CpuPeriod', 'CpuQuota', 'CpuRealtimePeriod',
-  'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems', 'Devices', 'DeviceCgroupRules', 'DeviceRequests',
-  'KernelMemory', 'KernelMemoryTCP', 'MemoryReservation', 'MemorySwap', 'MemorySwappiness', 'NanoCpus',
-  'OomKillDisable', 'Init', 'PidsLimit', 'Ulimits', 'CpuCount', 'CpuPercent', 'IOMaximumIOps',
+  'Binds',
+  'ContainerIDFile',
+  'LogConfig',
+  'NetworkMode',
+  'PortBindings',
+  'RestartPolicy',
+  'AutoRemove',
+  'VolumeDriver',
+  'VolumesFrom',
+  'Mounts',
+  'ConsoleSize',
+  'Annotations',
+  'CapAdd',
+  'CapDrop',
+  'CgroupnsMode',
+  'Dns',
+  'DnsOptions',
+  'DnsSearch',
+  'ExtraHosts',
+  'GroupAdd',
+  'IpcMode',
+  'Cgroup',
+  'Links',
+  'OomScoreAdj',
+  'PidMode',
+  'Privileged',
+  'PublishAllPorts',
+  'ReadonlyRootfs',
+  'SecurityOpt',
+  'StorageOpt',
+  'Tmpfs',
+  'UTSMode',
+  'UsernsMode',
+  'ShmSize',
+  'Sysctls',
+  'Runtime',
+  'Isolation',
+  'MaskedPaths',
+  'ReadonlyPaths',
+  'CpuShares',
+  'Memory',
+  'CgroupParent',
+  'BlkioWeight',
+  'BlkioWeightDevice',
+  'BlkioDeviceReadBps',
+  'BlkioDeviceWriteBps',
+  'BlkioDeviceReadIOps',
+  'BlkioDeviceWriteIOps',
+  'CpuPeriod',
+  'CpuQuota',
+  'CpuRealtimePeriod',
+  'CpuRealtimeRuntime',
+  'CpusetCpus',
+  'CpusetMems',
+  'Devices',
+  'DeviceCgroupRules',
+  'DeviceRequests',
+  'KernelMemory',
+  'KernelMemoryTCP',
+  'MemoryReservation',
+  'MemorySwap',
+  'MemorySwappiness',
+  'NanoCpus',
+  'OomKillDisable',
+  'Init',
+  'PidsLimit',
+  'Ulimits',
+  'CpuCount',
+  'CpuPercent',
+  'IOMaximumIOps',
   'IOMaximumBandwidth',
 ]);
 
@@ -369,7 +443,10 @@ export function assertKnownHostConfigKeys(hostconfig: Readonly<Record<string, un
  * the Engine API `HostConfig`. Unknown keys throw {@link UnknownHostConfigKeyError}; bad values
  * throw {@link InvalidHostConfigValueError}. `undefined`/`null` values are dropped, as docker-py does.
  */
-export function toEngineHostConfig(hostconfig: Readonly<Record<string, unknown>>, retryable = false): Dockerode.HostConfig {
+export function toEngineHostConfig(
+  hostconfig: Readonly<Record<string, unknown>>,
+  retryable = false,
+): Dockerode.HostConfig {
   assertKnownHostConfigKeys(hostconfig, retryable);
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(hostconfig)) {
@@ -379,7 +456,17 @@ export function toEngineHostConfig(hostconfig: Readonly<Record<string, unknown>>
       result[key] = value;
       continue;
     }
-    for (const [engineKey, engineValue] of converter(value, key)) result[engineKey] = engineValue;
+    let converted: [string, unknown][];
+    try {
+      converted = converter(value, key);
+    } catch (error) {
+      // Values rendered at start fail the start retryably, like Buildbot's docker-py errors.
+      if (retryable && error instanceof InvalidHostConfigValueError) {
+        throw new InvalidHostConfigValueError(error.key, error.message, { retryable: true });
+      }
+      throw error;
+    }
+    for (const [engineKey, engineValue] of converted) result[engineKey] = engineValue;
   }
   return result as Dockerode.HostConfig;
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { findImage, imageMatches, pullReference } from './image-reference.js';
 
-const busybox = { Id: `sha256:${'a'.repeat(64)}`, RepoTags: ['busybox:latest'], RepoDigests: [`busybox@sha256:${'b'.repeat(64)}`] };
+const busybox = {
+  Id: `sha256:${'a'.repeat(64)}`,
+  RepoTags: ['busybox:latest'],
+  RepoDigests: [`busybox@sha256:${'b'.repeat(64)}`],
+};
 const registryImage = { Id: `sha256:${'c'.repeat(64)}`, RepoTags: ['registry:5000/img:tag'], RepoDigests: [] };
 const untagged = { Id: `sha256:${'d'.repeat(64)}`, RepoTags: null, RepoDigests: null };
 
@@ -41,6 +45,9 @@ describe('image lookup (Buildbot §2.5, plus digests)', () => {
     expect(pullReference('alpine')).toEqual({ fromImage: 'alpine', tag: 'latest' });
     expect(pullReference('registry:5000/img:1.2')).toEqual({ fromImage: 'registry:5000/img', tag: '1.2' });
     expect(pullReference('registry:5000/img')).toEqual({ fromImage: 'registry:5000/img', tag: 'latest' });
-    expect(pullReference(`img@sha256:${'b'.repeat(64)}`)).toEqual({ fromImage: 'img', tag: `sha256:${'b'.repeat(64)}` });
+    expect(pullReference(`img@sha256:${'b'.repeat(64)}`)).toEqual({
+      fromImage: 'img',
+      tag: `sha256:${'b'.repeat(64)}`,
+    });
   });
 });

@@ -1,8 +1,8 @@
 /** What the image lookup needs from `GET /images/json`. */
 export interface LocalImage {
   readonly Id: string;
-  readonly RepoTags?: readonly string[] | null;
-  readonly RepoDigests?: readonly string[] | null;
+  readonly RepoTags?: readonly string[] | null | undefined;
+  readonly RepoDigests?: readonly string[] | null | undefined;
 }
 
 /** `name@sha256:<hex>` (optionally `name:tag@sha256:…`). */
@@ -51,4 +51,18 @@ export function pullReference(reference: string): { fromImage: string; tag: stri
   const colon = reference.lastIndexOf(':');
   if (colon > slash) return { fromImage: reference.slice(0, colon), tag: reference.slice(colon + 1) };
   return { fromImage: reference, tag: 'latest' };
+}
+
+/**
+ * The reference to create the container with once `requested` matched `image`: the requested name
+ * itself when it is exact (tag, digest or id), else its `:latest` tag when the image has it, else
+ * the first matching tag. (Buildbot passes the bare name, so `busybox` matching only `busybox:1`
+ * passes the lookup and then fails to create with "No such image: busybox:latest".)
+ */
+export function runnableReference(requested: string, image: LocalImage): string {
+  if (IMAGE_ID.test(requested) || DIGEST_REFERENCE.test(requested)) return requested;
+  const tags = image.RepoTags ?? [];
+  if (tags.includes(requested)) return requested;
+  if (tags.includes(`${requested}:latest`)) return `${requested}:latest`;
+  return tags.find((tag) => tag.startsWith(`${requested}:`)) ?? requested;
 }

@@ -14,7 +14,12 @@ export function demultiplex(buffer: Buffer): { stream: 'stdout' | 'stderr'; text
   let offset = 0;
   while (offset + 8 <= buffer.length) {
     const type = buffer[offset];
-    if ((type !== 1 && type !== 2) || buffer[offset + 1] !== 0 || buffer[offset + 2] !== 0 || buffer[offset + 3] !== 0) {
+    if (
+      (type !== 1 && type !== 2) ||
+      buffer[offset + 1] !== 0 ||
+      buffer[offset + 2] !== 0 ||
+      buffer[offset + 3] !== 0
+    ) {
       return [{ stream: 'stdout', text: buffer.toString('utf8') }];
     }
     const length = buffer.readUInt32BE(offset + 4);

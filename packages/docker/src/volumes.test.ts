@@ -35,7 +35,11 @@ describe('parseVolumes', () => {
 
   it('keeps a Windows drive letter in the source and in the container path', () => {
     expect(parseVolume('C:\\x:/y')).toMatchObject({ source: 'C:\\x', containerPath: '/y', modes: [] });
-    expect(parseVolume('C:\\data:D:\\work:ro')).toMatchObject({ source: 'C:\\data', containerPath: 'D:\\work', modes: ['ro'] });
+    expect(parseVolume('C:\\data:D:\\work:ro')).toMatchObject({
+      source: 'C:\\data',
+      containerPath: 'D:\\work',
+      modes: ['ro'],
+    });
   });
 
   it('D19: a definition without a colon is a configuration error naming it', () => {

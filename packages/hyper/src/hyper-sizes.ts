@@ -10,18 +10,19 @@ export const SIZE_LABEL = 'sh_hyper_instancetype';
 export const DEFAULT_SIZE: HyperSize = 's3';
 
 /** CPUs and memory of each size, from Hyper's pricing FAQ. */
-export const SIZE_RESOURCES: Readonly<Record<HyperSize, { readonly cpus: number; readonly memoryMegabytes: number }>> = {
-  s1: { cpus: 1, memoryMegabytes: 64 },
-  s2: { cpus: 1, memoryMegabytes: 128 },
-  s3: { cpus: 1, memoryMegabytes: 256 },
-  s4: { cpus: 1, memoryMegabytes: 512 },
-  m1: { cpus: 1, memoryMegabytes: 1024 },
-  m2: { cpus: 2, memoryMegabytes: 2048 },
-  m3: { cpus: 2, memoryMegabytes: 4096 },
-  l1: { cpus: 4, memoryMegabytes: 4096 },
-  l2: { cpus: 4, memoryMegabytes: 8192 },
-  l3: { cpus: 8, memoryMegabytes: 16384 },
-};
+export const SIZE_RESOURCES: Readonly<Record<HyperSize, { readonly cpus: number; readonly memoryMegabytes: number }>> =
+  {
+    s1: { cpus: 1, memoryMegabytes: 64 },
+    s2: { cpus: 1, memoryMegabytes: 128 },
+    s3: { cpus: 1, memoryMegabytes: 256 },
+    s4: { cpus: 1, memoryMegabytes: 512 },
+    m1: { cpus: 1, memoryMegabytes: 1024 },
+    m2: { cpus: 2, memoryMegabytes: 2048 },
+    m3: { cpus: 2, memoryMegabytes: 4096 },
+    l1: { cpus: 4, memoryMegabytes: 4096 },
+    l2: { cpus: 4, memoryMegabytes: 8192 },
+    l3: { cpus: 8, memoryMegabytes: 16384 },
+  };
 
 export function isHyperSize(value: unknown): value is HyperSize {
   return typeof value === 'string' && (HYPER_SIZES as readonly string[]).includes(value);

@@ -1,1 +1,17 @@
-export {};
+export { demultiplexLogs } from './demultiplex-logs.js';
+export { HYPER_API_PREFIX } from './hyper-client.js';
+export { hyperBaseUrl } from './hyper-endpoint.js';
+export {
+  HyperApiError,
+  HyperAuthenticationError,
+  type HyperCallDetails,
+  HyperClockSkewError,
+  HyperImageNotFoundError,
+  HyperPayloadRejectedError,
+} from './hyper-errors.js';
+export { type HyperLatentWorkerOptions, hyperLatentWorker } from './hyper-latent-worker.js';
+export { createHyperProvider, type HyperInstance, type HyperStartSettings } from './hyper-provider.js';
+export type { HyperProviderSettings } from './hyper-settings.js';
+export { DEFAULT_SIZE, HYPER_SIZES, type HyperSize, SIZE_LABEL } from './hyper-sizes.js';
+export { HYPER_SIGNING } from './signing/constants.js';
+export { type HyperSignedHeaders, type SignHyperRequestInput, signHyperRequest } from './signing/sign-hyper-request.js';

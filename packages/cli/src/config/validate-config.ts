@@ -74,10 +74,18 @@ export function validateWorkerConfig(value: unknown, file?: string): WorkerConfi
       fail(`"worker.${key}" must be a non-empty string (or left out)`);
     }
   }
-  for (const key of ['masterPort', 'missingTimeout', 'checkInstanceInterval', 'buildWaitTimeout', 'maxBuilds'] as const) {
+  for (const key of [
+    'masterPort',
+    'missingTimeout',
+    'checkInstanceInterval',
+    'buildWaitTimeout',
+    'maxBuilds',
+  ] as const) {
     const option = worker[key];
     if (option !== undefined && (typeof option !== 'number' || !Number.isFinite(option))) {
-      fail(`"worker.${key}" must be a number${key === 'masterPort' || key === 'maxBuilds' ? '' : ' of seconds'}, got ${JSON.stringify(option)}`);
+      fail(
+        `"worker.${key}" must be a number${key === 'masterPort' || key === 'maxBuilds' ? '' : ' of seconds'}, got ${JSON.stringify(option)}`,
+      );
     }
   }
   const port = worker.masterPort;

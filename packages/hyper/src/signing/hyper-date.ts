@@ -1,6 +1,9 @@
 /** Formats a time as Hyper's `X-Hyper-Date`: `YYYYMMDD'T'HHMMSS'Z'` in UTC (Go layout `20060102T150405Z`). */
 export function formatHyperDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Parses an `X-Hyper-Date` value; `undefined` when it is not exactly `YYYYMMDDTHHMMSSZ`. */

@@ -48,8 +48,7 @@ describe('signHyperRequest reproduces the published vectors', () => {
   });
 
   it('V2 hyper-aws4 POST /images/load with a JSON body', () => {
-    const body =
-      '{"fromSrc":"http://image-tarball.s3.amazonaws.com/test/public/helloworld.tar.gz","quiet":false}';
+    const body = '{"fromSrc":"http://image-tarball.s3.amazonaws.com/test/public/helloworld.tar.gz","quiet":false}';
     const headers = signHyperRequest({
       method: 'POST',
       url: 'https://us-west-1.hyper.sh/images/load',
@@ -108,7 +107,12 @@ describe('signHyperRequest', () => {
   });
 
   it('uses the configured region for other hosts, and us-west-1 by default', () => {
-    const configured = signHyperRequest({ ...base, method: 'GET', url: 'http://127.0.0.1:8080/', region: 'eu-central-1' });
+    const configured = signHyperRequest({
+      ...base,
+      method: 'GET',
+      url: 'http://127.0.0.1:8080/',
+      region: 'eu-central-1',
+    });
     expect(configured.Authorization).toContain('/20200102/eu-central-1/hyper/hyper_request');
     const fallback = signHyperRequest({ ...base, method: 'GET', url: 'http://127.0.0.1:8080/' });
     expect(fallback.Authorization).toContain('/20200102/us-west-1/hyper/hyper_request');
@@ -116,13 +120,23 @@ describe('signHyperRequest', () => {
 
   it('signs the exact body bytes and defaults Content-Type to application/json', () => {
     const body = new TextEncoder().encode('{"Image":"busybox"}');
-    const headers = signHyperRequest({ ...base, method: 'POST', url: 'https://us-west-1.hyper.sh/v1.23/containers/create', body });
+    const headers = signHyperRequest({
+      ...base,
+      method: 'POST',
+      url: 'https://us-west-1.hyper.sh/v1.23/containers/create',
+      body,
+    });
     expect(headers['X-Hyper-Content-Sha256']).toBe(sha256Hex('{"Image":"busybox"}'));
     expect(headers['Content-Type']).toBe('application/json');
   });
 
   it('signs a Content-Type given by the caller as given', () => {
-    const plain = signHyperRequest({ ...base, method: 'POST', url: 'https://h.example/x', headers: { 'content-type': 'text/plain' } });
+    const plain = signHyperRequest({
+      ...base,
+      method: 'POST',
+      url: 'https://h.example/x',
+      headers: { 'content-type': 'text/plain' },
+    });
     const json = signHyperRequest({ ...base, method: 'POST', url: 'https://h.example/x' });
     expect(plain['Content-Type']).toBe('text/plain');
     expect(plain.Authorization).not.toBe(json.Authorization);

@@ -43,7 +43,12 @@ export type VerificationResult =
       /** `exact`: the Go host rule matched; `port-stripped`: only the lenient any-port-stripped form did (Python-style clients). */
       readonly hostRule: 'exact' | 'port-stripped';
     }
-  | { readonly verified: false; readonly failure: VerificationFailure; readonly message: string; readonly accessKey?: string };
+  | {
+      readonly verified: false;
+      readonly failure: VerificationFailure;
+      readonly message: string;
+      readonly accessKey?: string;
+    };
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -138,7 +143,8 @@ export function verifyHyperSignature(input: VerificationInput): VerificationResu
   ];
   for (const [hostRule, host] of hostForms) {
     const signedHeaders = new Map<string, string>();
-    for (const name of signedNames) signedHeaders.set(name, name === 'host' ? host : (header(input.headers, name) ?? ''));
+    for (const name of signedNames)
+      signedHeaders.set(name, name === 'host' ? host : (header(input.headers, name) ?? ''));
     const canonical = canonicalRequest({
       method: input.method,
       path: input.path,
@@ -146,7 +152,10 @@ export function verifyHyperSignature(input: VerificationInput): VerificationResu
       headers: signedHeaders,
       payloadHash: (header(input.headers, 'x-hyper-content-sha256') ?? '').trim(),
     });
-    const expected = signature(key, stringToSign(hyperDate.trim(), credential.slice(accessKey.length + 1), canonical.text));
+    const expected = signature(
+      key,
+      stringToSign(hyperDate.trim(), credential.slice(accessKey.length + 1), canonical.text),
+    );
     if (sameHex(expected, sentSignature)) return { verified: true, accessKey, hostRule };
   }
   return fail('signature-mismatch', 'signature does not match (check the secret key and the region)', accessKey);

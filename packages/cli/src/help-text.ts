@@ -1,0 +1,68 @@
+import { DEFAULT_TRY_TIMEOUT } from './try-worker.js';
+
+export const MAIN_HELP = `latentci — try latent-worker configurations in seconds, and clean up after crashed masters
+
+Usage:
+  latentci try <config> [options]     start one worker and tell whether it connects to the master
+  latentci ls <config> [options]      list the instances latentci started for the config's master
+  latentci reap <config> [options]    remove those instances (after a crashed master)
+  latentci <command> --help           options of a command
+  latentci --version
+
+<config> is a .json file or a JS/TS module exporting (as default)
+  { "provider": "@latentci/docker", "settings": { "image": "…" }, "worker": { "name": "…" } }
+
+Exit codes: 0 ok/attached, 2 config or usage error, 3 crashed before connecting,
+4 timed out / never connected, 5 reached but authentication failed, 6 backend error, 130 interrupted.
+`;
+
+export const TRY_HELP = `latentci try <config> [options]
+
+Starts one worker from <config> through the latent-worker lifecycle, listens where the worker is
+told the master is (worker.masterFQDN / masterPort, default 172.17.0.1:9989), streams the
+instance's startup logs and image progress, and reports: attached, reached but authentication
+failed, crashed (with its last log lines), or timed out. Then removes everything it started.
+
+Options:
+  --timeout <seconds>   how long the worker gets to connect (default ${DEFAULT_TRY_TIMEOUT})
+  --keep                leave the instance running after it attached (remove it with latentci reap)
+  --master <host:port>  listen there and tell the worker to connect there (port 0: a free port)
+  --observe <host:port> only observe: listen without answering as a master; a TCP connection
+                        counts as "reached" (for workers speaking Buildbot's own protocol)
+  --json                one JSON object per event line; the last line is {"event":"result",…}
+  -h, --help            this help
+
+Exit codes: 0 attached (or reached, with --observe), 2 config error, 3 crashed before connecting,
+4 timed out / never connected, 5 reached but authentication failed, 6 backend error, 130 interrupted.
+Ctrl-C stops waiting and removes the instance.
+`;
+
+const INSTANCE_OPTIONS = `Options:
+  --provider <package>  provider package instead of a config (e.g. @latentci/docker)
+  --settings <json>     provider settings with --provider (default {}); give what the provider's
+                        factory requires (the docker provider: an "image", any value)
+  --master-id <id>      the master whose instances to act on (default: the config's worker.masterId,
+                        or latentci-cli)
+  --worker <name>       only this worker's instances
+  --json                print one JSON object
+  -h, --help            this help
+`;
+
+export const LS_HELP = `latentci ls <config> [options]
+latentci ls --provider <package> --master-id <id> [options]
+
+Lists the instances labelled as started by latentci for the master (io.latentci.managed,
+io.latentci.master), running or not.
+
+${INSTANCE_OPTIONS}
+Exit codes: 0 listed, 2 config or usage error, 6 backend error.
+`;
+
+export const REAP_HELP = `latentci reap <config> [options]
+latentci reap --provider <package> --master-id <id> [options]
+
+Removes every instance labelled as started by latentci for the master: what a crashed master left.
+
+${INSTANCE_OPTIONS}
+Exit codes: 0 all removed, 2 config or usage error, 6 backend error or some could not be removed.
+`;

@@ -1,0 +1,138 @@
+import type { TryEvent } from '../try-events.js';
+import { type ProgressItem, renderProgressBar } from './progress-bar.js';
+
+export interface HumanReporterOptions {
+  /** Where lines go. */
+  readonly write: (text: string) => void;
+  /** A terminal: progress is one bar redrawn in place; otherwise progress is plain lines. */
+  readonly tty: boolean;
+  /** Use colours (TTY only, and not when `NO_COLOR` is set). */
+  readonly color?: boolean;
+}
+
+const STATE_TEXT: Readonly<Record<string, string>> = {
+  SUBSTANTIATING: 'requesting an instance',
+  SUBSTANTIATING_STARTING: 'starting the instance; waiting for its worker to connect',
+  SUBSTANTIATED: 'the worker is attached',
+  INSUBSTANTIATING: 'stopping the instance',
+  INSUBSTANTIATING_SUBSTANTIATING: 'stopping the instance before starting again',
+  NOT_SUBSTANTIATED: 'the instance is gone',
+  SHUT_DOWN: 'worker shut down',
+};
+
+const OUTCOME_TITLE: Readonly<Record<string, string>> = {
+  attached: 'ATTACHED',
+  reached: 'REACHED',
+  'authentication-failed': 'AUTHENTICATION FAILED',
+  crashed: 'CRASHED',
+  'timed-out': 'TIMED OUT',
+  'backend-error': 'BACKEND ERROR',
+  'configuration-error': 'CONFIGURATION ERROR',
+  interrupted: 'INTERRUPTED',
+};
+
+/** Prints `latentci try` events for people: a timeline, the instance's log lines, progress, and the verdict. */
+export function createHumanReporter(options: HumanReporterOptions): (event: TryEvent) => void {
+  const { write, tty } = options;
+  const color = (options.color ?? tty) && !process.env.NO_COLOR;
+  const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const progress = new Map<string, Map<string, ProgressItem>>();
+  const printedStatus = new Map<string, string>();
+  let barShown = false;
+  let startedAt = Date.now();
+  const stamp = () => paint('2', `[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)}s]`);
+  const line = (text: string) => {
+    if (barShown) {
+      write('\r\x1b[2K');
+      barShown = false;
+    }
+    write(`${text}\n`);
+  };
+
+  return (event) => {
+    switch (event.event) {
+      case 'start':
+        startedAt = Date.now();
+        line(
+          `${paint('1', 'latentci try')}: worker "${event.worker}" with ${event.provider}${event.config ? ` (${event.config})` : ''}, timeout ${event.timeoutSeconds}s`,
+        );
+        return;
+      case 'listening':
+        line(
+          `${stamp()} ${event.mode === 'attach' ? 'listening as the master on' : 'observing (not answering) on'} ${event.master}`,
+        );
+        return;
+      case 'state':
+        line(`${stamp()} ${STATE_TEXT[event.to] ?? event.to}`);
+        return;
+      case 'log':
+        line(`${stamp()} ${paint('2', '│')} ${event.line}`);
+        return;
+      case 'progress': {
+        const key = event.id ?? event.phase;
+        let items = progress.get(event.phase);
+        if (!items) {
+          items = new Map();
+          progress.set(event.phase, items);
+        }
+        items.set(key, { status: event.status, current: event.current, total: event.total });
+        if (tty) {
+          write(`\r\x1b[2K${renderProgressBar(event.phase, items)}`);
+          barShown = true;
+        } else if (printedStatus.get(`${event.phase}/${key}`) !== event.status) {
+          printedStatus.set(`${event.phase}/${key}`, event.status);
+          line(`${stamp()} ${event.phase}${event.id ? ` ${event.id}` : ''}: ${event.status}`);
+        }
+        return;
+      }
+      case 'connection':
+        line(
+          `${stamp()} a TCP connection arrived at the master address${event.remoteAddress === 'unknown' ? '' : ` from ${event.remoteAddress}`}`,
+        );
+        return;
+      case 'login':
+        line(
+          event.accepted
+            ? `${stamp()} ${paint('32', '✓')} worker "${event.workerName}" logged in from ${event.remoteAddress}`
+            : `${stamp()} ${paint('31', '✗')} login of "${event.workerName}" from ${event.remoteAddress} refused: ${event.reason ?? 'refused'}`,
+        );
+        return;
+      case 'teardown':
+        line(
+          event.kept
+            ? `${stamp()} leaving the instance${event.instanceName ? ` ${event.instanceName}` : ''} running (--keep)`
+            : `${stamp()} tearing down`,
+        );
+        return;
+      case 'result': {
+        const ok = event.exitCode === 0;
+        line('');
+        line(
+          `${paint(ok ? '1;32' : '1;31', `${ok ? '✔' : '✘'} ${OUTCOME_TITLE[event.outcome] ?? event.outcome}`)}: ${event.summary}`,
+        );
+        const reached = event.reachedMaster ? 'yes' : 'no';
+        const authenticated = event.authenticated === null ? 'not checked' : event.authenticated ? 'yes' : 'no';
+        if (event.outcome !== 'configuration-error') {
+          line(`  reached the master: ${reached}; authenticated: ${authenticated}; after ${event.elapsedSeconds}s`);
+        }
+        if (event.outcome === 'crashed' || event.outcome === 'timed-out' || event.outcome === 'authentication-failed') {
+          if (event.lastLogLines.length > 0) {
+            line('  last log lines of the instance:');
+            for (const logLine of event.lastLogLines) line(`    ${logLine}`);
+          }
+        }
+        for (const hint of event.hints) line(`  → ${hint}`);
+        if (event.kept && event.instanceName) {
+          line(`  the instance ${event.instanceName} is still running; remove it with \`latentci reap <config>\``);
+        }
+        line(paint('2', `  exit code ${event.exitCode}`));
+        return;
+      }
+    }
+  };
+}
+
+/** Prints each event as one JSON line (`--json`). */
+export function createJsonReporter(write: (text: string) => void): (event: TryEvent) => void {
+  return (event) => write(`${JSON.stringify(event)}\n`);
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from './cli-errors.js';
+import { parseArguments } from './parse-arguments.js';
+
+describe('parseArguments', () => {
+  it('parses try with its options', () => {
+    expect(parseArguments(['try', 'w.json', '--timeout', '5', '--keep', '--master', '127.0.0.1:0', '--json'])).toEqual({
+      command: 'try',
+      config: 'w.json',
+      timeoutSeconds: 5,
+      keep: true,
+      observe: undefined,
+      master: '127.0.0.1:0',
+      json: true,
+    });
+  });
+
+  it('gives help for every command', () => {
+    expect(parseArguments([])).toEqual({ command: 'help' });
+    expect(parseArguments(['--help'])).toEqual({ command: 'help' });
+    expect(parseArguments(['try', '--help'])).toEqual({ command: 'help', topic: 'try' });
+    expect(parseArguments(['ls', '-h'])).toEqual({ command: 'help', topic: 'ls' });
+    expect(parseArguments(['help', 'reap'])).toEqual({ command: 'help', topic: 'reap' });
+  });
+
+  it('parses ls and reap from a config or from --provider and --master-id', () => {
+    expect(parseArguments(['list', 'w.json'])).toMatchObject({ command: 'ls', config: 'w.json' });
+    expect(
+      parseArguments([
+        'reap',
+        '--provider',
+        '@latentci/docker',
+        '--master-id',
+        'm1',
+        '--settings',
+        '{"a":1}',
+        '--worker',
+        'w',
+      ]),
+    ).toEqual({
+      command: 'reap',
+      config: undefined,
+      provider: '@latentci/docker',
+      settings: { a: 1 },
+      masterId: 'm1',
+      workerName: 'w',
+      json: false,
+    });
+  });
+
+  it.each([
+    [['frobnicate']],
+    [['try']],
+    [['try', 'a.json', 'b.json']],
+    [['try', 'a.json', '--timeout', 'soon']],
+    [['try', 'a.json', '--timeout', '0']],
+    [['try', 'a.json', '--bogus']],
+    [['try', 'a.json', '--observe', 'h:1', '--master', 'h:2']],
+    [['ls']],
+    [['ls', '--provider', '@latentci/docker']],
+    [['reap', 'a.json', '--provider', 'x', '--master-id', 'm']],
+    [['reap', '--provider', 'x', '--master-id', 'm', '--settings', '[1]']],
+  ])('refuses %j with a usage error saying what to do', (argv) => {
+    expect(() => parseArguments(argv)).toThrow(UsageError);
+  });
+});

@@ -1,0 +1,133 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from './cli-errors.js';
+
+export type Command =
+  | { readonly command: 'help'; readonly topic?: 'try' | 'ls' | 'reap' }
+  | { readonly command: 'version' }
+  | {
+      readonly command: 'try';
+      readonly config: string;
+      readonly timeoutSeconds: number | undefined;
+      readonly keep: boolean;
+      readonly observe: string | undefined;
+      readonly master: string | undefined;
+      readonly json: boolean;
+    }
+  | {
+      readonly command: 'ls' | 'reap';
+      readonly config: string | undefined;
+      readonly provider: string | undefined;
+      readonly settings: Readonly<Record<string, unknown>> | undefined;
+      readonly masterId: string | undefined;
+      readonly workerName: string | undefined;
+      readonly json: boolean;
+    };
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  args: readonly string[],
+  options: T,
+) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true } as const);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; see \`latentci ${command} --help\``, { cause: error });
+  }
+}
+
+/** Parses `latentci`'s command line. `--json` is recognised anywhere so that usage errors can be reported as JSON. */
+export function parseArguments(argv: readonly string[]): Command {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const topic = rest[0];
+    if (first === 'help' && (topic === 'try' || topic === 'ls' || topic === 'reap')) return { command: 'help', topic };
+    return { command: 'help' };
+  }
+  if (first === '-v' || first === '--version') return { command: 'version' };
+  const name = first === 'list' ? 'ls' : first;
+  if (name === 'try') {
+    const { values, positionals } = parse('try', rest, {
+      timeout: { type: 'string' },
+      keep: { type: 'boolean' },
+      observe: { type: 'string' },
+      master: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) return { command: 'help', topic: 'try' };
+    if (positionals.length !== 1) {
+      throw new UsageError(
+        `latentci try takes exactly one config file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}; see \`latentci try --help\``,
+      );
+    }
+    if (values.observe !== undefined && values.master !== undefined) {
+      throw new UsageError('--observe and --master both say where to listen: give one of them');
+    }
+    let timeoutSeconds: number | undefined;
+    if (values.timeout !== undefined) {
+      timeoutSeconds = Number(values.timeout);
+      if (!/^\d+(\.\d+)?$/.test(String(values.timeout)) || !(timeoutSeconds > 0)) {
+        throw new UsageError(`--timeout must be a positive number of seconds, got "${String(values.timeout)}"`);
+      }
+    }
+    return {
+      command: 'try',
+      config: positionals[0]!,
+      timeoutSeconds,
+      keep: values.keep === true,
+      observe: values.observe as string | undefined,
+      master: values.master as string | undefined,
+      json: values.json === true,
+    };
+  }
+  if (name === 'ls' || name === 'reap') {
+    const { values, positionals } = parse(name, rest, {
+      provider: { type: 'string' },
+      settings: { type: 'string' },
+      'master-id': { type: 'string' },
+      worker: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) return { command: 'help', topic: name };
+    if (positionals.length > 1)
+      throw new UsageError(`latentci ${name} takes at most one config file; see \`latentci ${name} --help\``);
+    const config = positionals[0];
+    const provider = values.provider as string | undefined;
+    if (config === undefined && provider === undefined) {
+      throw new UsageError(`latentci ${name} needs a config file, or --provider <package> with --master-id <id>`);
+    }
+    if (config !== undefined && provider !== undefined) {
+      throw new UsageError(`give latentci ${name} a config file or --provider, not both`);
+    }
+    if (provider !== undefined && values['master-id'] === undefined) {
+      throw new UsageError(
+        `--provider needs --master-id <id>: the master whose instances to ${name === 'ls' ? 'list' : 'remove'}`,
+      );
+    }
+    if (values.settings !== undefined && provider === undefined) {
+      throw new UsageError('--settings goes with --provider; with a config file the settings come from the file');
+    }
+    let settings: Record<string, unknown> | undefined;
+    if (values.settings !== undefined) {
+      try {
+        settings = JSON.parse(String(values.settings)) as Record<string, unknown>;
+      } catch (error) {
+        throw new UsageError(`--settings must be a JSON object: ${(error as Error).message}`, { cause: error });
+      }
+      if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
+        throw new UsageError('--settings must be a JSON object, e.g. {"host":"unix:///var/run/docker.sock"}');
+      }
+    }
+    return {
+      command: name,
+      config,
+      provider,
+      settings,
+      masterId: values['master-id'] as string | undefined,
+      workerName: values.worker as string | undefined,
+      json: values.json === true,
+    };
+  }
+  throw new UsageError(`unknown command "${first}"; the commands are try, ls and reap (see \`latentci --help\`)`);
+}

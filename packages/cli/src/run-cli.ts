@@ -1,0 +1,184 @@
+import { loadWorkerConfig } from './config/load-config.js';
+import { diagnose } from './diagnosis.js';
+import { errorFacts, isConfigurationLike } from './error-facts.js';
+import { EXIT_CODES } from './exit-codes.js';
+import { LS_HELP, MAIN_HELP, REAP_HELP, TRY_HELP } from './help-text.js';
+import { type InstanceSource, listInstances, reapInstances } from './instances.js';
+import { createHumanReporter, createJsonReporter } from './output/human-reporter.js';
+import { type Command, parseArguments } from './parse-arguments.js';
+import type { TryEvent } from './try-events.js';
+import { DEFAULT_TRY_TIMEOUT, tryWorker } from './try-worker.js';
+import { CLI_VERSION } from './version.js';
+
+/** Where the CLI reads and writes. Defaults: the process's. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** stdout is a terminal: progress bars and colours. */
+  readonly tty: boolean;
+  readonly cwd: string;
+  /** Aborting it interrupts the command (exit code 130) after cleaning up. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+function defaultIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    tty: process.stdout.isTTY === true,
+    cwd: process.cwd(),
+  };
+}
+
+/** Runs `latentci` with `argv` (without `node` and the script) and resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const out: CliIo = { ...defaultIo(), ...io };
+  const json = argv.includes('--json');
+  let command: Command;
+  try {
+    command = parseArguments(argv);
+  } catch (error) {
+    return reportError(out, json, error, 'usage');
+  }
+  switch (command.command) {
+    case 'help': {
+      const text =
+        command.topic === 'try'
+          ? TRY_HELP
+          : command.topic === 'ls'
+            ? LS_HELP
+            : command.topic === 'reap'
+              ? REAP_HELP
+              : MAIN_HELP;
+      out.stdout(text);
+      return argv.length === 0 ? EXIT_CODES.configurationError : EXIT_CODES.attached;
+    }
+    case 'version':
+      out.stdout(`${CLI_VERSION}\n`);
+      return 0;
+    case 'try':
+      return runTry(command, out);
+    case 'ls':
+    case 'reap':
+      return runInstances(command, out);
+  }
+}
+
+async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo): Promise<number> {
+  const report: (event: TryEvent) => void = command.json
+    ? createJsonReporter(io.stdout)
+    : createHumanReporter({ write: io.stdout, tty: io.tty });
+  let config: Awaited<ReturnType<typeof loadWorkerConfig>>;
+  try {
+    config = await loadWorkerConfig(command.config, { cwd: io.cwd });
+  } catch (error) {
+    if (!isConfigurationLike(error)) throw error;
+    const diagnosis = diagnose({
+      mode: command.observe === undefined ? 'attach' : 'observe',
+      master: '(not started)',
+      timeoutSeconds: command.timeoutSeconds ?? DEFAULT_TRY_TIMEOUT,
+      interrupted: false,
+      attached: false,
+      connectionsSeen: 0,
+      refusals: [],
+      failure: errorFacts(error),
+      lastLogLines: [],
+    });
+    report({ event: 'result', ...diagnosis, master: '(not started)', kept: false, elapsedSeconds: 0 });
+    return diagnosis.exitCode;
+  }
+  try {
+    const result = await tryWorker(config, {
+      timeoutSeconds: command.timeoutSeconds,
+      keep: command.keep,
+      observe: command.observe,
+      master: command.master,
+      signal: io.signal,
+      onEvent: report,
+      cwd: io.cwd,
+    });
+    return result.exitCode;
+  } catch (error) {
+    return reportError(io, command.json, error, 'try');
+  }
+}
+
+async function runInstances(command: Extract<Command, { command: 'ls' | 'reap' }>, io: CliIo): Promise<number> {
+  try {
+    const source: InstanceSource =
+      command.config !== undefined
+        ? { config: await loadWorkerConfig(command.config, { cwd: io.cwd }) }
+        : { provider: command.provider!, settings: command.settings ?? {}, masterId: command.masterId! };
+    const options = { masterId: command.masterId, workerName: command.workerName, cwd: io.cwd, signal: io.signal };
+    if (command.command === 'ls') {
+      const listed = await listInstances(source, options);
+      if (command.json) {
+        io.stdout(
+          `${JSON.stringify({ event: 'result', command: 'ls', provider: listed.provider, ...listed.owner, instances: listed.instances })}\n`,
+        );
+      } else if (listed.instances.length === 0) {
+        io.stdout(
+          `no instances of master "${listed.owner.masterId}"${listed.owner.workerName ? ` worker "${listed.owner.workerName}"` : ''} (${listed.provider})\n`,
+        );
+      } else {
+        io.stdout(
+          formatTable(
+            ['ID', 'NAME', 'WORKER', 'STATE'],
+            listed.instances.map((i) => [i.id, i.name ?? '', i.workerName, i.state ?? '']),
+          ),
+        );
+      }
+      return EXIT_CODES.attached;
+    }
+    const reaped = await reapInstances(source, options);
+    if (command.json) {
+      io.stdout(
+        `${JSON.stringify({ event: 'result', command: 'reap', provider: reaped.provider, ...reaped.owner, removed: reaped.removed, failed: reaped.failed })}\n`,
+      );
+    } else {
+      io.stdout(
+        `removed ${reaped.removed.length} instance(s) of master "${reaped.owner.masterId}" (${reaped.provider})\n`,
+      );
+      for (const instance of reaped.removed) io.stdout(`  removed ${instance.name ?? instance.id}\n`);
+      for (const { instance, message } of reaped.failed)
+        io.stdout(`  could not remove ${instance.name ?? instance.id}: ${message}\n`);
+    }
+    return reaped.failed.length === 0 ? EXIT_CODES.attached : EXIT_CODES.backendError;
+  } catch (error) {
+    return reportError(io, command.json, error, command.command);
+  }
+}
+
+function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const format = (row: readonly string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return `${[headers, ...rows].map(format).join('\n')}\n`;
+}
+
+function reportError(io: CliIo, json: boolean, error: unknown, command: string): number {
+  const { code, message } = errorFacts(error);
+  const interrupted = io.signal?.aborted === true;
+  const exitCode = interrupted
+    ? EXIT_CODES.interrupted
+    : isConfigurationLike(error)
+      ? EXIT_CODES.configurationError
+      : code === 'UNKNOWN'
+        ? EXIT_CODES.internalError
+        : EXIT_CODES.backendError;
+  if (json) {
+    io.stdout(`${JSON.stringify({ event: 'error', command, exitCode, code, message })}\n`);
+  } else if (exitCode === EXIT_CODES.internalError) {
+    io.stderr(
+      `latentci ${command}: unexpected error (please report it): ${error instanceof Error ? (error.stack ?? message) : message}\n`,
+    );
+  } else {
+    io.stderr(`latentci ${command}: ${message}\n`);
+  }
+  return exitCode;
+}

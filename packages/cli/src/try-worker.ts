@@ -1,0 +1,287 @@
+import { LatentWorker, type LatentWorkerState, type Provider, Redactor } from '@latentci/core';
+import { type AttachServer, startAttachServer } from '@latentci/test-kit';
+import { UsageError } from './cli-errors.js';
+import {
+  DEFAULT_CLI_CHECK_INTERVAL,
+  DEFAULT_MASTER_HOST,
+  DEFAULT_MASTER_ID,
+  DEFAULT_MASTER_PORT,
+  type LoadedWorkerConfig,
+  type WorkerConfig,
+} from './config/worker-config.js';
+import { diagnose, type TryFacts } from './diagnosis.js';
+import { errorFacts } from './error-facts.js';
+import { formatHostPort, type HostPort, parseHostPort } from './listen-address.js';
+import { type InstanceSighting, observeProvider } from './observed-provider.js';
+import { providerFromConfig, providerLabel } from './provider/provider-from-config.js';
+import { startTcpObserver, type TcpObserver } from './tcp-observer.js';
+import type { TryEvent, TryResult } from './try-events.js';
+
+/** Default `--timeout`, in seconds. */
+export const DEFAULT_TRY_TIMEOUT = 60;
+/** How many of the instance's last log lines a result carries. */
+export const LAST_LOG_LINES = 20;
+
+export interface TryWorkerOptions {
+  /** Seconds the worker gets to connect (the lifecycle's `missingTimeout`). Default 60. */
+  readonly timeoutSeconds?: number | undefined;
+  /** Leave the instance running after it attached. */
+  readonly keep?: boolean | undefined;
+  /**
+   * `host:port` to only observe: listen there without answering as a master; a TCP connection
+   * counts as "reached" (authentication is not checked). The worker is told this address.
+   */
+  readonly observe?: string | undefined;
+  /** `host:port` the worker is told to connect to and the CLI listens on (overrides `worker.masterFQDN`); port 0 picks a free one. */
+  readonly master?: string | undefined;
+  /** Aborting it ends the try as interrupted, after removing everything started. */
+  readonly signal?: AbortSignal | undefined;
+  /** Receives every event, redacted of the worker password. */
+  readonly onEvent?: ((event: TryEvent) => void) | undefined;
+  /** Where relative paths and provider packages are looked up. Default `process.cwd()`. */
+  readonly cwd?: string | undefined;
+}
+
+type Decision =
+  | { readonly kind: 'attached' }
+  | { readonly kind: 'reached' }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'failed'; readonly error: unknown }
+  | { readonly kind: 'interrupted' };
+
+/** Where the CLI listens and what the worker is told. */
+function masterTarget(config: WorkerConfig, options: TryWorkerOptions): HostPort {
+  const worker = config.worker;
+  const defaultPort = worker.masterPort ?? DEFAULT_MASTER_PORT;
+  if (options.observe !== undefined) {
+    const observed = parseHostPort(options.observe, '--observe');
+    return { host: observed.host, port: observed.port ?? defaultPort };
+  }
+  const text = options.master ?? worker.masterFQDN ?? DEFAULT_MASTER_HOST;
+  const parsed = parseHostPort(text, options.master === undefined ? 'worker.masterFQDN' : '--master');
+  return { host: parsed.host, port: parsed.port ?? defaultPort };
+}
+
+/**
+ * Substantiates one worker of `config` and reports whether it reached the master and
+ * authenticated, crashed, or timed out; then removes everything it started (unless `keep` and it
+ * attached). Resolves with the diagnosis; never leaves a server or an instance behind.
+ *
+ * @throws UsageError for an invalid `timeoutSeconds`, `master` or `observe`.
+ */
+export async function tryWorker(
+  config: WorkerConfig | LoadedWorkerConfig,
+  options: TryWorkerOptions = {},
+): Promise<TryResult> {
+  const startedAt = Date.now();
+  const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TRY_TIMEOUT;
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new UsageError(`--timeout must be a positive number of seconds, got ${String(timeoutSeconds)}`);
+  }
+  const mode = options.observe === undefined ? 'attach' : 'observe';
+  const target = masterTarget(config, options);
+  const redactor = new Redactor();
+  redactor.add(config.worker.password);
+  const emit = (event: TryEvent) => options.onEvent?.(redactor.redactValue(event));
+  const sighting: InstanceSighting = { instanceName: undefined, instanceId: undefined };
+  const lastLogLines: string[] = [];
+  let master = formatHostPort(target.host, target.port ?? DEFAULT_MASTER_PORT);
+
+  const finish = (facts: Omit<TryFacts, 'mode' | 'master' | 'timeoutSeconds' | 'lastLogLines'>, kept = false) => {
+    const diagnosis = diagnose({ ...facts, mode, master, timeoutSeconds, lastLogLines: [...lastLogLines] });
+    const result: TryResult = redactor.redactValue({
+      ...diagnosis,
+      master,
+      kept,
+      ...(sighting.instanceName === undefined ? {} : { instanceName: sighting.instanceName }),
+      elapsedSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
+    });
+    emit({ event: 'result', ...result });
+    return result;
+  };
+  const early = (error: unknown) =>
+    finish({
+      interrupted: options.signal?.aborted ?? false,
+      attached: false,
+      connectionsSeen: 0,
+      refusals: [],
+      failure: errorFacts(error),
+    });
+
+  emit({
+    event: 'start',
+    provider: providerLabel(config),
+    worker: config.worker.name,
+    masterId: config.worker.masterId ?? DEFAULT_MASTER_ID,
+    mode,
+    timeoutSeconds,
+    ...('file' in config && config.file !== undefined ? { config: config.file } : {}),
+  });
+
+  let provider: Provider;
+  try {
+    provider = await providerFromConfig(config, { cwd: options.cwd });
+  } catch (error) {
+    return early(configurationFailure(error));
+  }
+
+  let server: AttachServer | undefined;
+  let observer: TcpObserver | undefined;
+  let connectionsSeen = 0;
+  const decide: { resolve: (decision: Decision) => void } = { resolve: () => {} };
+  const decided = new Promise<Decision>((resolve) => {
+    decide.resolve = resolve;
+  });
+  try {
+    if (mode === 'observe') {
+      observer = await startTcpObserver(target.host, target.port ?? DEFAULT_MASTER_PORT, (remoteAddress) => {
+        connectionsSeen += 1;
+        emit({ event: 'connection', remoteAddress });
+        decide.resolve({ kind: 'reached' });
+      });
+    } else {
+      server = await startAttachServer({ host: target.host, port: target.port ?? DEFAULT_MASTER_PORT });
+    }
+  } catch (error) {
+    return early(
+      new UsageError(
+        `cannot listen on ${master} as the master: ${(error as Error).message}; the address must be one of this machine's (172.17.0.1 reaches Docker containers), and the port free (stop the master using it, or pass --master ${target.host}:0 to pick a free port)`,
+        { cause: error },
+      ),
+    );
+  }
+  master = formatHostPort(target.host, server?.port ?? observer?.port ?? DEFAULT_MASTER_PORT);
+  emit({ event: 'listening', master, mode });
+
+  const closeListener = async () => {
+    await server?.close();
+    await observer?.close();
+  };
+
+  let worker: LatentWorker;
+  try {
+    worker = new LatentWorker({
+      name: config.worker.name,
+      password: config.worker.password,
+      provider: observeProvider(provider, sighting),
+      masterId: config.worker.masterId ?? DEFAULT_MASTER_ID,
+      masterFQDN: master,
+      masterProtocol: config.worker.masterProtocol,
+      missingTimeout: timeoutSeconds,
+      checkInstanceInterval: config.worker.checkInstanceInterval ?? DEFAULT_CLI_CHECK_INTERVAL,
+      buildWaitTimeout: config.worker.buildWaitTimeout ?? 0,
+      maxBuilds: config.worker.maxBuilds,
+      properties: config.worker.properties,
+    });
+  } catch (error) {
+    await closeListener();
+    return early(error);
+  }
+  redactor.add(worker.password);
+
+  const unsubscribe = [
+    worker.on('state', ({ from, to }: { from: LatentWorkerState; to: LatentWorkerState }) =>
+      emit({ event: 'state', from, to }),
+    ),
+    worker.on('log', ({ line, stream }) => {
+      lastLogLines.push(line);
+      if (lastLogLines.length > LAST_LOG_LINES) lastLogLines.shift();
+      emit({ event: 'log', line, stream });
+    }),
+    worker.on('progress', (progress) => emit({ event: 'progress', ...progress })),
+  ];
+
+  const waiting = new AbortController();
+  let pollConnections: ReturnType<typeof setInterval> | undefined;
+  if (server) {
+    const attachServer = server;
+    // Wired like test-kit's attachLatentWorker, with the login reported before the attach.
+    unsubscribe.push(
+      attachServer.expectWorker(worker.name, () => worker.password, {
+        onAttach: (connection) => {
+          emit({
+            event: 'login',
+            workerName: worker.name,
+            accepted: true,
+            remoteAddress: connection.record.remoteAddress,
+          });
+          return worker.attached(connection);
+        },
+        onDetach: (connection) => worker.detached(connection),
+      }),
+      worker.on('connection-dropped', ({ connection }) => (connection as { close?: () => void }).close?.()),
+    );
+    let reported = 0;
+    // Connections that never greet (a worker speaking another protocol) still prove the network path.
+    pollConnections = setInterval(() => {
+      const open = attachServer.openConnections;
+      if (open > reported) {
+        connectionsSeen += open - reported;
+        emit({ event: 'connection', remoteAddress: 'unknown' });
+      }
+      reported = open;
+    }, 50);
+    attachServer
+      .waitForRecord(config.worker.name, { timeoutMs: (timeoutSeconds + 60) * 1000, signal: waiting.signal })
+      .then(
+        (record) => {
+          if (record.accepted) return;
+          emit({
+            event: 'login',
+            workerName: record.workerName,
+            accepted: false,
+            remoteAddress: record.remoteAddress,
+            reason: record.rejection ?? 'refused',
+          });
+          decide.resolve({ kind: 'refused' });
+        },
+        () => {},
+      );
+  }
+
+  const onAbort = () => decide.resolve({ kind: 'interrupted' });
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  worker.substantiate(undefined, { signal: waiting.signal }).then(
+    () => decide.resolve({ kind: 'attached' }),
+    (error: unknown) => decide.resolve({ kind: 'failed', error }),
+  );
+
+  const decision = await decided;
+  options.signal?.removeEventListener('abort', onAbort);
+  if (pollConnections) clearInterval(pollConnections);
+  const attached = decision.kind === 'attached';
+  const keep = attached && options.keep === true;
+  waiting.abort(new Error('latentci try finished waiting'));
+
+  emit({
+    event: 'teardown',
+    kept: keep,
+    ...(sighting.instanceName === undefined ? {} : { instanceName: sighting.instanceName }),
+  });
+  if (!keep) await worker.shutdown();
+  for (const stop of unsubscribe) stop();
+  const refusals = (server?.records ?? [])
+    .filter((record) => !record.accepted)
+    .map((record) => ({ reason: record.rejection ?? 'refused', remoteAddress: record.remoteAddress }));
+  if (server) connectionsSeen = Math.max(connectionsSeen, server.records.length);
+  await closeListener();
+
+  return finish(
+    {
+      interrupted: decision.kind === 'interrupted',
+      attached,
+      connectionsSeen,
+      refusals,
+      failure: decision.kind === 'failed' ? errorFacts(decision.error) : undefined,
+    },
+    keep,
+  );
+}
+
+/** Errors creating the provider are configuration problems unless they say otherwise. */
+function configurationFailure(error: unknown): unknown {
+  const { code } = errorFacts(error);
+  if (code !== 'UNKNOWN') return error;
+  return Object.assign(new Error((error as Error)?.message ?? String(error)), { code: 'CONFIGURATION_ERROR' });
+}

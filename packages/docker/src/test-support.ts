@@ -1,0 +1,90 @@
+// Shared by this package's tests (not exported): requests shaped like the core's, unique names,
+// cleanup of everything a test file started.
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  containerName,
+  generateWorkerPassword,
+  masterHash as hashOfMaster,
+  OWNER_LABELS,
+  Properties,
+  type StartInstanceRequest,
+  workerEnvironment,
+} from '@latentci/core';
+import Dockerode from 'dockerode';
+import { removeLabelledContainers } from './testing/cleanup.js';
+import { type RecordedEvents, recordEvents } from './testing/record-events.js';
+
+/** The engine the tests use: `DOCKER_HOST`, else the local socket. */
+export const docker = new Dockerode();
+
+/** `<repo>/.engine/tls`, or `LATENTCI_DOCKER_TLS_DIR`. */
+export const TLS_DIRECTORY =
+  process.env.LATENTCI_DOCKER_TLS_DIR ??
+  join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '.engine', 'tls');
+
+/** A master id unique to one test file run; every container of the file carries it as a label. */
+export function uniqueMasterId(file: string): string {
+  return `latentci-docker-test-${file}-${randomBytes(4).toString('hex')}`;
+}
+
+export function uniqueWorkerName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface RequestOptions {
+  readonly workerName: string;
+  readonly masterId: string;
+  readonly masterHost?: string;
+  readonly masterPort?: number;
+  readonly password?: string;
+  readonly properties?: Properties;
+}
+
+/** A start request as the core builds it (Buildbot's name, the five variables, owner labels). */
+export function startRequest(options: RequestOptions): { request: StartInstanceRequest; events: RecordedEvents } {
+  const masterHash = hashOfMaster(options.masterId);
+  const password = options.password ?? generateWorkerPassword();
+  const host = options.masterHost ?? '172.17.0.1';
+  const port = options.masterPort ?? 9989;
+  const events = recordEvents();
+  const request: StartInstanceRequest = {
+    workerName: options.workerName,
+    password,
+    master: { host, port },
+    environment: workerEnvironment({
+      master: { host, port },
+      masterPort: port,
+      workerName: options.workerName,
+      password,
+    }),
+    properties: options.properties ?? new Properties(),
+    owner: { masterId: options.masterId, masterHash, workerName: options.workerName },
+    instanceName: containerName(options.workerName, masterHash),
+    labels: {
+      [OWNER_LABELS.managed]: 'true',
+      [OWNER_LABELS.master]: options.masterId,
+      [OWNER_LABELS.worker]: options.workerName,
+    },
+    events,
+  };
+  return { request, events };
+}
+
+/** Removes every container labelled with `masterId` (afterAll/afterEach of a test file). */
+export function cleanUpMaster(masterId: string): Promise<number> {
+  return removeLabelledContainers([`${OWNER_LABELS.master}=${masterId}`], docker);
+}
+
+/** Removes images carrying the master label or the given tags; ignores those already gone. */
+export async function removeImages(tags: readonly string[], masterId?: string): Promise<void> {
+  const labelled = masterId
+    ? await docker.listImages({ filters: { label: [`${OWNER_LABELS.master}=${masterId}`] } })
+    : [];
+  for (const name of [...tags, ...labelled.map((image) => image.Id)]) {
+    await (docker.getImage(name).remove({ force: true }) as Promise<unknown>).catch(() => undefined);
+  }
+}
+
+export const signal = () => AbortSignal.timeout(120_000);
