@@ -97,7 +97,7 @@ describe('Docker faults', () => {
     recordFaultCase({ backend: 'docker', fault: 'image does not exist', faultsInjected: 1, leaks, decisionMs });
   });
 
-  it('a pull that hangs: missingTimeout decides, the abort is honoured, nothing left', async () => {
+  it('an engine that stops answering: missingTimeout decides, the abort is honoured, the stop is bounded', async () => {
     // A "registry" that accepts connections and never answers: the engine cannot produce a hang,
     // so a TCP endpoint posing as the engine does (the only fake in this suite).
     const sockets = new Set<Socket>();
@@ -112,6 +112,8 @@ describe('Docker faults', () => {
         masterFQDN: `${server.host}:${server.port}`,
         buildWaitTimeout: 0,
         missingTimeout: 1,
+        // The stop meets the same silent engine: it is abandoned after stopTimeout.
+        stopTimeout: 2,
       });
       workers.push(target);
       const started = performance.now();
@@ -128,6 +130,7 @@ describe('Docker faults', () => {
         masterFQDN: `${server.host}:${server.port}`,
         buildWaitTimeout: 0,
         missingTimeout: 0,
+        stopTimeout: 2,
       });
       workers.push(aborting);
       const controller = new AbortController();
@@ -145,6 +148,38 @@ describe('Docker faults', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('a pull that hangs (a registry that never answers): missingTimeout decides, nothing left', async () => {
+    // The real engine pulls from a loopback "registry" that accepts connections and stays silent.
+    const sockets = new Set<Socket>();
+    const registry: Server = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    const port = (registry.address() as { port: number }).port;
+    try {
+      const target = new LatentWorker({
+        name: 'fault-hanging-pull',
+        provider: createDockerProvider({ image: `127.0.0.1:${port}/latentci/never:1`, autopull: true }),
+        masterId,
+        masterFQDN: `${server.host}:${server.port}`,
+        buildWaitTimeout: 0,
+        missingTimeout: 2,
+      });
+      workers.push(target);
+      const started = performance.now();
+      const error = await target.substantiate().catch((caught: unknown) => caught);
+      const decisionMs = performance.now() - started;
+      expect(error).toBeInstanceOf(SubstantiationTimeoutError);
+      expect(target.isQuarantined).toBe(true);
+      await target.whenIdle();
+      expect(target.state).toBe(LatentWorkerState.NOT_SUBSTANTIATED);
+      const leaks = await leftBehind();
+      expect(leaks).toBe(0);
+      recordFaultCase({ backend: 'docker', fault: 'pull hangs', faultsInjected: 1, leaks, decisionMs });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => registry.close(resolve));
     }
   });
 

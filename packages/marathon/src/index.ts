@@ -12,3 +12,5 @@ export { type MarathonLatentWorkerOptions, marathonLatentWorker } from './marath
 export { createMarathonProvider, type MarathonInstance } from './marathon-provider.js';
 export type { MarathonSettings } from './marathon-settings.js';
 export type { MarathonRenderable } from './render-settings.js';
+/** The provider factory under the conventional name every latentci provider package exports (used by `latentci` to load a provider by package name). */
+export { createMarathonProvider as createProvider } from './marathon-provider.js';

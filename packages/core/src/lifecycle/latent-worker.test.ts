@@ -68,6 +68,24 @@ describe('LatentWorker', () => {
       expect(provider.stopCount).toBe(0);
     });
 
+    it('a stop that outlives stopTimeout is aborted, logged, and the worker moves on', async () => {
+      const { worker, provider, clock, logger } = workerFixture({ buildWaitTimeout: 0, stopTimeout: 30 });
+      provider.autoAttach(worker);
+      await worker.substantiate();
+      const stop = provider.holdNextStop();
+      const stopping = worker.insubstantiate();
+      await stop.called;
+      // A backend that never answers: the stop only ends when its signal aborts.
+      stop.signal?.addEventListener('abort', () => stop.fail(stop.signal?.reason as Error));
+      await clock.advance(29);
+      expect(worker.state).toBe(LatentWorkerState.INSUBSTANTIATING);
+      await clock.advance(1);
+      await stopping;
+      expect(worker.state).toBe(LatentWorkerState.NOT_SUBSTANTIATED);
+      expect(logger.messages().some((line) => line.includes('took longer than stopTimeout (30s)'))).toBe(true);
+      await worker.shutdown();
+    });
+
     it('a stop during a start aborts the start and stops without an instance', async () => {
       const { worker, provider } = workerFixture();
       const held = provider.holdNextStart();
@@ -398,12 +416,13 @@ describe('LatentWorker', () => {
       expect(() => new LatentWorker({ ...base, provider: future })).toThrow(UnsupportedSpecificationVersionError);
     });
 
-    it('uses Buildbot defaults: buildWaitTimeout 600, missingTimeout 3600, checkInstanceInterval 10', () => {
+    it('uses Buildbot defaults: buildWaitTimeout 600, missingTimeout 3600, checkInstanceInterval 10 (and stopTimeout 600)', () => {
       const worker = new LatentWorker(base);
       expect(worker.timings).toEqual({
         buildWaitTimeout: 600,
         missingTimeout: 3600,
         checkInstanceInterval: 10,
+        stopTimeout: 600,
         maxBuilds: undefined,
         masterPort: 9989,
         masterProtocol: 'pb',

@@ -10,6 +10,7 @@ import {
 } from '../contract/provider.js';
 import { publishOutput } from '../diagnostics/channels.js';
 import {
+  BackendError,
   CannotSubstantiateError,
   ConfigurationError,
   FailedToSubstantiateError,
@@ -485,7 +486,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
     const failure = this.#toFailure(error);
     this.#log('error', `worker ${this.name}: substantiation failed: ${failure.message}`, { code: failure.code });
     if (this.#state === LatentWorkerState.SUBSTANTIATING || this.#state === LatentWorkerState.SUBSTANTIATING_STARTING) {
-      this.#quarantine.put();
+      this.#putInQuarantine();
       failure.quarantined = this.#quarantine.isQuarantined;
       this.#notifyFailure(failure);
     }
@@ -587,7 +588,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
    */
   buildFinished(options: BuildFinishedOptions = {}): void {
     this.#busyBuilds = Math.max(0, this.#busyBuilds - 1);
-    if (options.result === 'EXCEPTION') this.#quarantine.put();
+    if (options.result === 'EXCEPTION') this.#putInQuarantine();
     else if (options.result !== undefined && options.result !== 'RETRY') this.#quarantine.reset();
     const timeout = this.#timings.buildWaitTimeout;
     if (this.#busyBuilds === 0 && timeout >= 0 && this.#state === LatentWorkerState.SUBSTANTIATED) {
@@ -686,10 +687,24 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
         const target: StopTarget<Instance> = record.instance
           ? { request: record.request, instance: record.instance }
           : { request: record.request };
+        const controller = new AbortController();
+        const deadline = new OneShotTimer(this.#clock);
+        const seconds = this.#timings.stopTimeout;
+        if (seconds > 0) {
+          deadline.start(seconds, () =>
+            controller.abort(
+              new BackendError(
+                `stopping the instance of worker ${this.name} took longer than stopTimeout (${seconds}s); it may still run: remove it with reapOrphans() or \`latentci reap\``,
+              ),
+            ),
+          );
+        }
         try {
-          await record.provider.stopInstance(target, { fast, signal: new AbortController().signal });
+          await record.provider.stopInstance(target, { fast, signal: controller.signal });
         } catch (error) {
           this.#log('error', `while insubstantiating worker ${this.name}: ${errorMessage(error)}`);
+        } finally {
+          deadline.stop();
         }
       }
     } finally {
@@ -717,7 +732,12 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
 
   /** Quarantines the worker (no-op while quarantined): the master calls it when a build's preparation failed on its side (e.g. ping). */
   putInQuarantine(): void {
-    this.#quarantine.put();
+    this.#putInQuarantine();
+  }
+
+  /** A worker that is shut down keeps no timer: a build reported after the shutdown does not quarantine it. */
+  #putInQuarantine(): void {
+    if (this.#state !== LatentWorkerState.SHUT_DOWN) this.#quarantine.put();
   }
 
   /** The next quarantine lasts 10 s again. */

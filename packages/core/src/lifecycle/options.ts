@@ -10,6 +10,8 @@ export const DEFAULT_BUILD_WAIT_TIMEOUT = 600;
 export const DEFAULT_MISSING_TIMEOUT = 3600;
 /** Default `checkInstanceInterval`, in seconds. */
 export const DEFAULT_CHECK_INSTANCE_INTERVAL = 10;
+/** Default `stopTimeout`, in seconds: how long one `stopInstance` may take before it is aborted. */
+export const DEFAULT_STOP_TIMEOUT = 600;
 /** Default master port (`BUILDMASTER_PORT`). */
 export const DEFAULT_MASTER_PORT = 9989;
 /** Default worker protocol (`BUILDMASTER_PROTOCOL`). */
@@ -39,6 +41,12 @@ export interface LatentWorkerOptions<Instance extends InstanceHandle = InstanceH
   readonly missingTimeout?: number | undefined;
   /** Seconds between health checks while waiting for the worker to attach. Default 10. */
   readonly checkInstanceInterval?: number | undefined;
+  /**
+   * Seconds one `stopInstance` may take before its `AbortSignal` aborts; 0 disables. A backend that
+   * stops answering cannot then hold the worker (and `shutdown()`) forever; what it may have left
+   * running carries the owner labels, for `reapOrphans`. Default 600. Not in Buildbot.
+   */
+  readonly stopTimeout?: number | undefined;
   /** Maximum concurrent builds on this worker. Default: no limit. */
   readonly maxBuilds?: number | undefined;
   /** Properties set on every build this worker runs (source `Worker`). */
@@ -58,6 +66,7 @@ export interface ResolvedTimings {
   readonly buildWaitTimeout: number;
   readonly missingTimeout: number;
   readonly checkInstanceInterval: number;
+  readonly stopTimeout: number;
   readonly maxBuilds: number | undefined;
   readonly masterPort: number;
   readonly masterProtocol: string;
@@ -117,5 +126,9 @@ export function resolveTimings(options: LatentWorkerOptions<InstanceHandle>): Re
   if (typeof masterProtocol !== 'string' || masterProtocol.length === 0) {
     throw new ConfigurationError('masterProtocol must be a non-empty string such as "pb" or "msgpack_experimental_v7"');
   }
-  return { buildWaitTimeout, missingTimeout, checkInstanceInterval, maxBuilds, masterPort, masterProtocol };
+  const stopTimeout = finiteNumber('stopTimeout', options.stopTimeout, DEFAULT_STOP_TIMEOUT);
+  if (stopTimeout < 0) {
+    throw new ConfigurationError(`stopTimeout must be 0 (disabled) or a positive number of seconds, got ${stopTimeout}`);
+  }
+  return { buildWaitTimeout, missingTimeout, checkInstanceInterval, stopTimeout, maxBuilds, masterPort, masterProtocol };
 }
