@@ -1,10 +1,8 @@
 import { LatentWorker } from '@latentci/core';
 import { createDockerProvider } from '@latentci/docker';
 import { attachLatentWorker, ensureProbeImage, startAttachServer } from '@latentci/test-kit';
-import { rawContainerLifecycle, removeLabelled } from './docker-floor.js';
+import { FLOOR_LABEL, floorCycle, removeLabelled } from './docker-floor.js';
 import { compare, type Figure } from './statistics.js';
-
-const BENCH_LABEL = 'io.latentci.bench';
 
 async function countManaged(label: string): Promise<number> {
   const { default: Docker } = await import('dockerode');
@@ -31,27 +29,9 @@ export async function measureDockerConcurrency(options: { quick: boolean }): Pro
       // Floor: raw create+start of `count` containers at once, until every probe connected.
       const floorStart = performance.now();
       await Promise.all(
-        Array.from({ length: count }, async (_, index) => {
-          const name = `floor-${count}-${index}`;
-          const password = `floor-password-${index}`;
-          server.expectWorker(name, password);
-          const connected = server.waitForAttach(name, { timeoutMs: 120_000 });
-          await rawContainerLifecycle(
-            {
-              name: `latentci-floor-${name}`,
-              image,
-              environment: {
-                BUILDMASTER: server.host,
-                BUILDMASTER_PORT: String(server.port),
-                BUILDMASTER_PROTOCOL: 'pb',
-                WORKERNAME: name,
-                WORKERPASS: password,
-              },
-              labels: { [BENCH_LABEL]: 'floor' },
-            },
-            () => connected,
-          );
-        }),
+        Array.from({ length: count }, (_, index) =>
+          floorCycle(server, image, `floor-${count}-${index}`, { timeoutMs: 120_000 }),
+        ),
       );
       floor = performance.now() - floorStart;
 
@@ -78,7 +58,7 @@ export async function measureDockerConcurrency(options: { quick: boolean }): Pro
       leaks = await countManaged(`io.latentci.master=${masterId}`);
     } finally {
       await server.close();
-      await removeLabelled(BENCH_LABEL);
+      await removeLabelled(FLOOR_LABEL);
     }
     figures.push({
       ...compare(`docker concurrency (${count} at once)`, 'all substantiated, attached and removed', [ours], [floor]),

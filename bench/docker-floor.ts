@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import type { AttachServer } from '@latentci/test-kit';
 
 /**
  * The floor of the Docker benchmarks: the same container lifecycle as a latent worker's, done with
@@ -56,7 +57,10 @@ export interface RawContainerSpec {
  * One raw lifecycle: create, start, wait until `attached` resolves (the probe connected to the
  * attach server), stop, wait, remove. Returns the duration of each phase in ms.
  */
-export async function rawContainerLifecycle(spec: RawContainerSpec, attached: () => Promise<unknown>): Promise<FloorPhases> {
+export async function rawContainerLifecycle(
+  spec: RawContainerSpec,
+  attached: () => Promise<unknown>,
+): Promise<FloorPhases> {
   const t0 = performance.now();
   const created = JSON.parse(
     await expect2xx('POST', `/containers/create?name=${encodeURIComponent(spec.name)}`, {
@@ -84,4 +88,41 @@ export async function removeLabelled(label: string): Promise<void> {
   const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
   const list = JSON.parse(await expect2xx('GET', `/containers/json?all=1&filters=${filters}`)) as { Id: string }[];
   await Promise.all(list.map((container) => call('DELETE', `/containers/${container.Id}?v=1&force=1`)));
+}
+
+/** Label on the floor's containers, for cleanup after a failed run. */
+export const FLOOR_LABEL = 'io.latentci.bench';
+
+/**
+ * One floor cycle of a worker named `name`: the attach server expects its credentials, the raw
+ * lifecycle runs with Buildbot's five variables, and the phases come back.
+ */
+export async function floorCycle(
+  server: AttachServer,
+  image: string,
+  name: string,
+  options: { readonly timeoutMs: number },
+): Promise<FloorPhases> {
+  const password = `floor-${Math.random().toString(36).slice(2, 14)}`;
+  server.expectWorker(name, password);
+  const attached = server.waitForAttach(name, { timeoutMs: options.timeoutMs });
+  try {
+    return await rawContainerLifecycle(
+      {
+        name: `latentci-floor-${name}`,
+        image,
+        environment: {
+          BUILDMASTER: server.host,
+          BUILDMASTER_PORT: String(server.port),
+          BUILDMASTER_PROTOCOL: 'pb',
+          WORKERNAME: name,
+          WORKERPASS: password,
+        },
+        labels: { [FLOOR_LABEL]: 'floor' },
+      },
+      () => attached,
+    );
+  } finally {
+    server.forgetWorker(name);
+  }
 }

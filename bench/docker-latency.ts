@@ -1,10 +1,9 @@
 import { type InstanceHandle, LatentWorker, LatentWorkerState, type Provider } from '@latentci/core';
 import { createDockerProvider } from '@latentci/docker';
 import { type AttachServer, attachLatentWorker, ensureProbeImage, startAttachServer } from '@latentci/test-kit';
-import { type FloorPhases, rawContainerLifecycle, removeLabelled } from './docker-floor.js';
+import { FLOOR_LABEL, type FloorPhases, floorCycle, removeLabelled } from './docker-floor.js';
 import { compare, type Figure } from './statistics.js';
 
-const BENCH_LABEL = 'io.latentci.bench';
 const MASTER_ID = 'latentci-bench';
 
 interface OurPhases {
@@ -80,31 +79,6 @@ async function latentciCycle(server: AttachServer, image: string, name: string):
   }
 }
 
-async function floorCycle(server: AttachServer, image: string, name: string): Promise<FloorPhases> {
-  const password = `bench-${Math.random().toString(36).slice(2, 12)}`;
-  const attached = server.waitForAttach(name, { timeoutMs: 60_000 });
-  server.expectWorker(name, password);
-  try {
-    return await rawContainerLifecycle(
-      {
-        name: `latentci-floor-${name}`,
-        image,
-        environment: {
-          BUILDMASTER: server.host,
-          BUILDMASTER_PORT: String(server.port),
-          BUILDMASTER_PROTOCOL: 'pb',
-          WORKERNAME: name,
-          WORKERPASS: password,
-        },
-        labels: { [BENCH_LABEL]: 'floor' },
-      },
-      () => attached,
-    );
-  } finally {
-    server.forgetWorker(name);
-  }
-}
-
 /**
  * Docker latency: N sequential cycles, interleaved A/B with the floor (the order alternates each
  * round so drift in the machine's load hits both equally).
@@ -117,10 +91,11 @@ export async function measureDockerLatency(options: { quick: boolean }): Promise
   const floor: FloorPhases[] = [];
   try {
     // One warm-up of each, not counted.
-    await floorCycle(server, image, 'warmup-floor');
+    await floorCycle(server, image, 'warmup-floor', { timeoutMs: 60_000 });
     await latentciCycle(server, image, 'warmup-latentci');
     for (let round = 0; round < rounds; round += 1) {
-      const runFloor = () => floorCycle(server, image, `floor-${round}`).then((p) => floor.push(p));
+      const runFloor = () =>
+        floorCycle(server, image, `floor-${round}`, { timeoutMs: 60_000 }).then((p) => floor.push(p));
       const runOurs = () => latentciCycle(server, image, `bench-${round}`).then((p) => ours.push(p));
       if (round % 2 === 0) {
         await runFloor();
@@ -132,7 +107,7 @@ export async function measureDockerLatency(options: { quick: boolean }): Promise
     }
   } finally {
     await server.close();
-    await removeLabelled(BENCH_LABEL);
+    await removeLabelled(FLOOR_LABEL);
   }
   const group = `docker latency (${rounds} cycles)`;
   const floorStart = floor.map((p) => p.create + p.start);
@@ -141,11 +116,36 @@ export async function measureDockerLatency(options: { quick: boolean }): Promise
   const floorTotal = floor.map((p) => p.create + p.start + p.attach + p.stop + p.remove);
   const overhead = ours.map((p, index) => p.total - (floorTotal[index] ?? Number.NaN));
   const figures: Figure[] = [
-    compare(group, 'request → worker attached', ours.map((p) => p.ready), floorReady),
-    compare(group, 'start (create + start)', ours.map((p) => p.start), floorStart),
-    compare(group, 'attach (started → attached)', ours.map((p) => p.attach), floor.map((p) => p.attach)),
-    compare(group, 'stop (stop + wait + remove)', ours.map((p) => p.stop), floorStop),
-    compare(group, 'whole cycle', ours.map((p) => p.total), floorTotal),
+    compare(
+      group,
+      'request → worker attached',
+      ours.map((p) => p.ready),
+      floorReady,
+    ),
+    compare(
+      group,
+      'start (create + start)',
+      ours.map((p) => p.start),
+      floorStart,
+    ),
+    compare(
+      group,
+      'attach (started → attached)',
+      ours.map((p) => p.attach),
+      floor.map((p) => p.attach),
+    ),
+    compare(
+      group,
+      'stop (stop + wait + remove)',
+      ours.map((p) => p.stop),
+      floorStop,
+    ),
+    compare(
+      group,
+      'whole cycle',
+      ours.map((p) => p.total),
+      floorTotal,
+    ),
   ];
   const sortedOverhead = [...overhead].sort((a, b) => a - b);
   figures.push({

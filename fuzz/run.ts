@@ -55,7 +55,9 @@ for (const target of fuzzTargets) {
     console.log(`✓ ${target.name}: ${runs.toLocaleString('en-US')} cases in ${seconds} s`);
   } else {
     failures += 1;
-    console.log(`✗ ${target.name}: ${outcome.hung ? `no answer within ${values.timeout} s (hang)` : 'failed'}\n${outcome.output}`);
+    console.log(
+      `✗ ${target.name}: ${outcome.hung ? `no answer within ${values.timeout} s (hang)` : 'failed'}\n${outcome.output}`,
+    );
   }
 }
 console.log(`fuzz: ${fuzzTargets.length - failures} of ${fuzzTargets.length} targets passed (seed ${seed})`);

@@ -36,7 +36,27 @@ async function onlyTypedErrorsAsync(action: () => Promise<unknown>): Promise<boo
 // Formats built from the pieces of Interpolate's grammar, so that deep nesting and every operator
 // are reached far more often than with uniform random strings.
 const interpolationPiece = fc.oneof(
-  fc.constantFrom('%(', ')s', ')d', ')r', '%s', '%%', '%', ':-', '-', ':~', '~', ':+', '+', '?|', '#?|', '|', ':', '(', ')'),
+  fc.constantFrom(
+    '%(',
+    ')s',
+    ')d',
+    ')r',
+    '%s',
+    '%%',
+    '%',
+    ':-',
+    '-',
+    ':~',
+    '~',
+    ':+',
+    '+',
+    '?|',
+    '#?|',
+    '|',
+    ':',
+    '(',
+    ')',
+  ),
   fc.constantFrom('prop', 'src', 'kw', 'worker', 'secret', 'prop:', 'src:cb:', 'kw:', 'worker:'),
   fc.string({ maxLength: 4 }),
 );
@@ -55,7 +75,8 @@ export const fuzzTargets: readonly FuzzTarget[] = [
       fc.assert(
         fc.asyncProperty(interpolationFormat, fc.array(fc.string(), { maxLength: 3 }), async (format, positional) =>
           onlyTypedErrorsAsync(async () => {
-            const interpolation = positional.length > 0 ? new Interpolate(format, ...positional) : new Interpolate(format);
+            const interpolation =
+              positional.length > 0 ? new Interpolate(format, ...positional) : new Interpolate(format);
             const rendered = await render(interpolation, properties);
             if (typeof rendered !== 'string') throw new Error(`rendered to ${typeof rendered}, not a string`);
           }),
@@ -70,16 +91,26 @@ export const fuzzTargets: readonly FuzzTarget[] = [
         fc.property(
           fc.oneof(
             fc.string(),
-            fc.tuple(fc.oneof(fc.domain(), fc.ipV4(), fc.ipV6().map((v6) => `[${v6}]`)), fc.integer({ min: -10, max: 70_000 })).map(
-              ([host, port]) => `${host}:${port}`,
-            ),
+            fc
+              .tuple(
+                fc.oneof(
+                  fc.domain(),
+                  fc.ipV4(),
+                  fc.ipV6().map((v6) => `[${v6}]`),
+                ),
+                fc.integer({ min: -10, max: 70_000 }),
+              )
+              .map(([host, port]) => `${host}:${port}`),
             fc.ipV6(),
           ),
           (value) =>
             onlyTypedErrors(() => {
               const address = parseMasterAddress(value);
               if (address.host.length === 0) throw new Error(`empty host accepted for ${JSON.stringify(value)}`);
-              if (address.port !== undefined && !(Number.isInteger(address.port) && address.port >= 1 && address.port <= 65535)) {
+              if (
+                address.port !== undefined &&
+                !(Number.isInteger(address.port) && address.port >= 1 && address.port <= 65535)
+              ) {
                 throw new Error(`port ${address.port} accepted for ${JSON.stringify(value)}`);
               }
             }),
@@ -95,9 +126,15 @@ export const fuzzTargets: readonly FuzzTarget[] = [
           fc.oneof(
             fc.string(),
             fc
-              .array(fc.oneof(fc.constantFrom(':', '/', 'C:\\', 'ro', 'rw', 'z', 'Z', ',', 'cached', 'delegated'), fc.string({ maxLength: 5 })), {
-                maxLength: 10,
-              })
+              .array(
+                fc.oneof(
+                  fc.constantFrom(':', '/', 'C:\\', 'ro', 'rw', 'z', 'Z', ',', 'cached', 'delegated'),
+                  fc.string({ maxLength: 5 }),
+                ),
+                {
+                  maxLength: 10,
+                },
+              )
               .map((pieces) => pieces.join('')),
           ),
           (value) =>
@@ -116,9 +153,15 @@ export const fuzzTargets: readonly FuzzTarget[] = [
         fc.property(
           fc.oneof(
             fc.string(),
-            fc.array(fc.oneof(fc.stringMatching(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/), fc.constantFrom('.', '..', '', 'A', '-x')), { maxLength: 6 }).map(
-              (segments) => `/${segments.join('/')}`,
-            ),
+            fc
+              .array(
+                fc.oneof(
+                  fc.stringMatching(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/),
+                  fc.constantFrom('.', '..', '', 'A', '-x'),
+                ),
+                { maxLength: 6 },
+              )
+              .map((segments) => `/${segments.join('/')}`),
           ),
           (value) => {
             const errors = appIdErrors(value);

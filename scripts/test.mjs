@@ -25,6 +25,7 @@ const steps = [
     'pnpm',
     ['exec', 'turbo', 'run', 'build', 'typecheck', 'hygiene', '--output-logs=errors-only'],
   ],
+  ['typecheck of tests, bench and fuzz', 'pnpm', ['exec', 'tsc', '--noEmit', '-p', 'tsconfig.json']],
   ['lint', 'pnpm', ['exec', 'biome', 'check', '.']],
 ];
 let failedSteps = 0;

@@ -1,20 +1,8 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.package.js';
 
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    target: 'node20',
-    // import.meta.url (the CLI's own directory, last place provider packages are looked up) in the CJS build.
-    shims: true,
-  },
-  {
-    entry: ['src/bin.ts'],
-    format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-  },
+  // import.meta.url (the CLI's own directory, last place provider packages are looked up) in the CJS build.
+  packageBuild(['src/index.ts'], { shims: true }),
+  packageBuild(['src/bin.ts'], { format: ['esm'], dts: false, banner: { js: '#!/usr/bin/env node' } }),
 ]);

@@ -1,10 +1,8 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.package.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/vitest.ts', 'src/node-test.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-});
+export default defineConfig([
+  packageBuild(['src/index.ts', 'src/node-test.ts']),
+  // Vitest cannot be loaded with require(): its adapter is ESM only, like vitest itself.
+  packageBuild(['src/vitest.ts'], { format: ['esm'] }),
+]);

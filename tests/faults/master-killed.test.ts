@@ -49,9 +49,9 @@ describe('a master killed with workers running', () => {
 
     const provider = createMarathonProvider({ marathonUrl: simulator.url, image });
     const signal = AbortSignal.timeout(60_000);
-    const orphans = await provider.listOrphans({ masterId }, { signal });
+    const orphans = await provider.listOrphans!({ masterId }, { signal });
     expect(orphans.map((orphan) => orphan.workerName).sort()).toEqual(['crashed-a', 'crashed-b', 'crashed-c']);
-    const reaped = await provider.reapOrphans({ masterId }, { signal });
+    const reaped = await provider.reapOrphans!({ masterId }, { signal });
     expect(reaped.removed).toHaveLength(3);
     expect(reaped.failed).toHaveLength(0);
 

@@ -9,8 +9,10 @@ export {
   parseDockerHost,
 } from './docker-connection.js';
 export { type DockerLatentWorkerOptions, dockerLatentWorker } from './docker-latent-worker.js';
+/** The provider factory under the conventional name every latentci provider package exports (used by `latentci` to load a provider by package name). */
 export {
   createDockerProvider,
+  createDockerProvider as createProvider,
   DOCKER_CAPABILITIES,
   type DockerInstance,
   DockerProvider,
@@ -33,5 +35,3 @@ export { imageMatches } from './image-reference.js';
 export type { Renderable } from './render-setting.js';
 export { DOCKER_SETTING_NAMES, type DockerProviderSettings } from './settings.js';
 export { type ParsedVolume, parseVolume } from './volumes.js';
-/** The provider factory under the conventional name every latentci provider package exports (used by `latentci` to load a provider by package name). */
-export { createDockerProvider as createProvider } from './docker-provider.js';

@@ -10,10 +10,14 @@ export {
   HyperPayloadRejectedError,
 } from './hyper-errors.js';
 export { type HyperLatentWorkerOptions, hyperLatentWorker } from './hyper-latent-worker.js';
-export { createHyperProvider, type HyperInstance, type HyperStartSettings } from './hyper-provider.js';
+/** The provider factory under the conventional name every latentci provider package exports (used by `latentci` to load a provider by package name). */
+export {
+  createHyperProvider,
+  createHyperProvider as createProvider,
+  type HyperInstance,
+  type HyperStartSettings,
+} from './hyper-provider.js';
 export type { HyperProviderSettings } from './hyper-settings.js';
 export { DEFAULT_SIZE, HYPER_SIZES, type HyperSize, SIZE_LABEL } from './hyper-sizes.js';
 export { HYPER_SIGNING } from './signing/constants.js';
 export { type HyperSignedHeaders, type SignHyperRequestInput, signHyperRequest } from './signing/sign-hyper-request.js';
-/** The provider factory under the conventional name every latentci provider package exports (used by `latentci` to load a provider by package name). */
-export { createHyperProvider as createProvider } from './hyper-provider.js';

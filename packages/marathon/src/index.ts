@@ -9,8 +9,11 @@ export { deepMerge } from './deep-merge.js';
 export { MarathonAppRejectedError, MarathonAuthenticationError, type MarathonViolation } from './errors.js';
 export type { MarathonAuth } from './marathon-auth.js';
 export { type MarathonLatentWorkerOptions, marathonLatentWorker } from './marathon-latent-worker.js';
-export { createMarathonProvider, type MarathonInstance } from './marathon-provider.js';
+/** The provider factory under the conventional name every latentci provider package exports (used by `latentci` to load a provider by package name). */
+export {
+  createMarathonProvider,
+  createMarathonProvider as createProvider,
+  type MarathonInstance,
+} from './marathon-provider.js';
 export type { MarathonSettings } from './marathon-settings.js';
 export type { MarathonRenderable } from './render-settings.js';
-/** The provider factory under the conventional name every latentci provider package exports (used by `latentci` to load a provider by package name). */
-export { createMarathonProvider as createProvider } from './marathon-provider.js';

@@ -54,7 +54,9 @@ function describe(value: unknown): string {
     return parts.join(' <- ');
   }
   try {
-    return JSON.stringify(value, (_key, item: unknown) => (item instanceof Error ? describe(item) : item)) ?? String(value);
+    return (
+      JSON.stringify(value, (_key, item: unknown) => (item instanceof Error ? describe(item) : item)) ?? String(value)
+    );
   } catch {
     return String(value);
   }

@@ -128,7 +128,17 @@ export function resolveTimings(options: LatentWorkerOptions<InstanceHandle>): Re
   }
   const stopTimeout = finiteNumber('stopTimeout', options.stopTimeout, DEFAULT_STOP_TIMEOUT);
   if (stopTimeout < 0) {
-    throw new ConfigurationError(`stopTimeout must be 0 (disabled) or a positive number of seconds, got ${stopTimeout}`);
+    throw new ConfigurationError(
+      `stopTimeout must be 0 (disabled) or a positive number of seconds, got ${stopTimeout}`,
+    );
   }
-  return { buildWaitTimeout, missingTimeout, checkInstanceInterval, stopTimeout, maxBuilds, masterPort, masterProtocol };
+  return {
+    buildWaitTimeout,
+    missingTimeout,
+    checkInstanceInterval,
+    stopTimeout,
+    maxBuilds,
+    masterPort,
+    masterProtocol,
+  };
 }

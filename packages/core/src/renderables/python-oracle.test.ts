@@ -11,7 +11,10 @@ import { pythonAvailable } from '../../fuzz/python-oracle.js';
 
 describe('oracle: Python %-formatting equals CPython', () => {
   it('2000 random formats and arguments give the same text or the same exception', () => {
-    expect(pythonAvailable(), 'CPython 3.8–3.12 is needed as the oracle: run `bash scripts/test-prerequisites.sh`').toBe(true);
+    expect(
+      pythonAvailable(),
+      'CPython 3.8–3.12 is needed as the oracle: run `bash scripts/test-prerequisites.sh`',
+    ).toBe(true);
     const result = runFormatDifferential(2000, 20261127);
     expect(result.mismatches).toEqual([]);
     expect(result.formatted).toBeGreaterThan(500);
