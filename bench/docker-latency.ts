@@ -21,8 +21,11 @@ interface OurPhases {
 
 /** Times the provider's hooks without changing them: what the core adds is outside these spans. */
 function timed(provider: Provider, phases: Partial<OurPhases>): Provider {
-  return {
-    ...provider,
+  // Providers are often class instances: delegate to bound methods rather than spreading.
+  const wrapped: Provider = {
+    specificationVersion: provider.specificationVersion,
+    provider: provider.provider,
+    capabilities: provider.capabilities,
     async startInstance(request, options) {
       const t0 = performance.now();
       const instance = await provider.startInstance(request, options);
@@ -35,6 +38,11 @@ function timed(provider: Provider, phases: Partial<OurPhases>): Provider {
       phases.stop = performance.now() - t0;
     },
   };
+  for (const hook of ['checkInstance', 'renderStartSettings', 'listOrphans', 'reapOrphans'] as const) {
+    const method = provider[hook];
+    if (method) Object.assign(wrapped, { [hook]: method.bind(provider) });
+  }
+  return wrapped;
 }
 
 function untilState(worker: LatentWorker, state: LatentWorkerState): Promise<void> {

@@ -210,15 +210,16 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
       }
     };
 
-    await engine(`remove the previous container named ${name}`, async () => {
+    // Buildbot removes a previous container with the same name, then finds (builds, pulls) the
+    // image. The two are independent: they run concurrently, and both finish before any error counts.
+    const removingPrevious = engine(`remove the previous container named ${name}`, async () => {
       for (const previous of await findContainersByExactName(docker, name, signal)) {
         logger.log('info', `Removing previous container ${name} (${previous.Id.slice(0, 12)})`);
         await removeContainer(docker, previous.Id, signal);
       }
     });
-
     const { image } = this.#imageFor(rendered, name);
-    const reference = await prepareImage(
+    const preparingImage = prepareImage(
       {
         image,
         dockerfile: rendered.dockerfile ?? undefined,
@@ -230,6 +231,10 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
       },
       { docker, dockerHost, events: request.events, logger, labels: request.labels, signal },
     );
+    const [removed, prepared] = await Promise.allSettled([removingPrevious, preparingImage]);
+    if (removed.status === 'rejected') throw removed.reason;
+    if (prepared.status === 'rejected') throw prepared.reason;
+    const reference = prepared.value;
 
     const { containerPaths, binds } = parseVolumes(rendered.volumes, true);
     const hostConfig = toEngineHostConfig(rendered.hostconfig, true);

@@ -6,7 +6,7 @@ import type Dockerode from 'dockerode';
 import { type BuildOutputChunk, decodeBuildOutput } from './build-output.js';
 import { engineStatusCode, translateEngineError } from './engine-errors.js';
 import { ImageNotFoundError } from './errors.js';
-import { findImage, pullReference, runnableReference } from './image-reference.js';
+import { findImage, type LocalImage, pullReference, runnableReference } from './image-reference.js';
 import { createTarArchive } from './tar-archive.js';
 
 /** Everything the image step needs, already rendered. */
@@ -44,6 +44,15 @@ export function generatedImageName(instanceName: string, buildInput: unknown): s
 }
 
 async function lookUpImage(context: ImageContext, image: string): Promise<string | undefined> {
+  // Fast path: one inspect by reference (the engine resolves tags, digests and ids), checked with
+  // Buildbot's matching rule. Listing every image is the fallback, for what inspect cannot resolve
+  // (a bare name that only exists with another tag).
+  const inspecting = context.docker.getImage(image).inspect({ abortSignal: context.signal } as never) as unknown;
+  const inspected = await (inspecting as Promise<LocalImage>).catch((error: unknown) => {
+    if (engineStatusCode(error) === 404) return undefined;
+    throw error;
+  });
+  if (inspected && findImage(image, [inspected])) return runnableReference(image, inspected);
   const images = await context.docker.listImages({ all: false, abortSignal: context.signal });
   const found = findImage(image, images);
   return found === undefined ? undefined : runnableReference(image, found);
