@@ -47,15 +47,33 @@ async function lookUpImage(context: ImageContext, image: string): Promise<string
   // Fast path: one inspect by reference (the engine resolves tags, digests and ids), checked with
   // Buildbot's matching rule. Listing every image is the fallback, for what inspect cannot resolve
   // (a bare name that only exists with another tag).
-  const inspecting = context.docker.getImage(image).inspect({ abortSignal: context.signal } as never) as unknown;
-  const inspected = await (inspecting as Promise<LocalImage>).catch((error: unknown) => {
-    if (engineStatusCode(error) === 404) return undefined;
-    throw error;
-  });
+  const inspected = await inspectImage(context.docker, image, context.signal);
   if (inspected && findImage(image, [inspected])) return runnableReference(image, inspected);
   const images = await context.docker.listImages({ all: false, abortSignal: context.signal });
   const found = findImage(image, images);
   return found === undefined ? undefined : runnableReference(image, found);
+}
+
+/**
+ * `GET /images/{name}/json`, abortable: dockerode's `Image.inspect` does not pass an AbortSignal on
+ * (its other calls do), and an engine that stops answering would hold the start forever.
+ */
+function inspectImage(docker: Dockerode, image: string, signal: AbortSignal): Promise<LocalImage | undefined> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(
+      {
+        path: `/images/${image}/json`,
+        method: 'GET',
+        abortSignal: signal,
+        statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
+      } as never,
+      (error: unknown, data: unknown) => {
+        if (!error) resolve(data as LocalImage);
+        else if (engineStatusCode(error) === 404) resolve(undefined);
+        else reject(error);
+      },
+    );
+  });
 }
 
 /** Reads a JSON-lines progress stream to its end; resolves with the `error` texts it reported. */

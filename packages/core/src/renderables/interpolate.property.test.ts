@@ -64,7 +64,8 @@ describe('Interpolate fuzzing (fast-check)', () => {
         } catch (error) {
           expectTyped(error);
         }
-        expect(performance.now() - started).toBeLessThan(1000);
+        // A hang guard, not a performance figure (those are in `pnpm bench`): generous for loaded CI machines.
+        expect(performance.now() - started).toBeLessThan(10_000);
       }),
       { numRuns: 2000, seed: 1127 },
     );
@@ -102,6 +103,6 @@ describe('Interpolate fuzzing (fast-check)', () => {
     for (let depth = 0; depth < 40; depth += 1) text = `%(prop:missing:-${text})s`;
     const started = performance.now();
     expect(await render(new Interpolate(text), properties())).toBe('x');
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });
