@@ -1,6 +1,6 @@
-import { LatentWorker, type LatentWorkerOptions } from '@latentci/core';
+import { type CommonLatentWorkerOptions, createProviderLatentWorker, type LatentWorker } from '@latentci/core';
 import { createDockerProvider, type DockerInstance } from './docker-provider.js';
-import { DOCKER_SETTING_NAMES, type DockerProviderSettings } from './settings.js';
+import type { DockerProviderSettings } from './settings.js';
 
 /**
  * Options of {@link dockerLatentWorker}: the Docker settings plus `LatentWorker`'s common options
@@ -10,7 +10,9 @@ import { DOCKER_SETTING_NAMES, type DockerProviderSettings } from './settings.js
  */
 export interface DockerLatentWorkerOptions
   extends DockerProviderSettings,
-    Omit<LatentWorkerOptions<DockerInstance>, 'provider' | 'logger'> {}
+    Omit<CommonLatentWorkerOptions<DockerInstance>, 'logger'> {
+  readonly logger?: DockerProviderSettings['logger'];
+}
 
 /**
  * Buildbot's `DockerLatentWorker`: a `LatentWorker` whose instances are containers on a Docker
@@ -21,18 +23,5 @@ export interface DockerLatentWorkerOptions
  * const worker = dockerLatentWorker({ name: 'docker-1', masterId: 'ci-master', image: 'buildbot/buildbot-worker:latest', masterFQDN: 'ci.example.org:9989' });
  */
 export function dockerLatentWorker(options: DockerLatentWorkerOptions): LatentWorker<DockerInstance> {
-  const settings: Record<string, unknown> = {};
-  const common: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    if ((DOCKER_SETTING_NAMES as readonly string[]).includes(key)) settings[key] = value;
-    else common[key] = value;
-  }
-  const provider = createDockerProvider(settings as DockerProviderSettings);
-  return new LatentWorker<DockerInstance>({
-    ...(common as Omit<LatentWorkerOptions<DockerInstance>, 'provider'>),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    buildWaitTimeout: options.buildWaitTimeout ?? 0,
-    provider,
-  });
+  return createProviderLatentWorker<DockerProviderSettings, DockerInstance>(options, createDockerProvider);
 }

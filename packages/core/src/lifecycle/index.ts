@@ -19,5 +19,11 @@ export {
   type LatentWorkerOptions,
   type ResolvedTimings,
 } from './options.js';
+export {
+  type CommonLatentWorkerOptions,
+  createProviderLatentWorker,
+  LATENT_WORKER_OPTION_NAMES,
+  splitLatentWorkerOptions,
+} from './provider-latent-worker.js';
 export { QUARANTINE_INITIAL_TIMEOUT, QUARANTINE_MAX_TIMEOUT } from './quarantine.js';
 export { LatentWorkerState } from './state.js';
