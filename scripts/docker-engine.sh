@@ -50,7 +50,7 @@ install_packages() {
   say "installing ${missing[*]} (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+  apt-get install -y -qq $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
 }
 
 make_tls_material() {
