@@ -4,13 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  containerName,
+  createStartInstanceRequest,
   generateWorkerPassword,
-  masterHash as hashOfMaster,
   OWNER_LABELS,
-  Properties,
+  type Properties,
   type StartInstanceRequest,
-  workerEnvironment,
 } from '@latentci/core';
 import Dockerode from 'dockerode';
 import { removeLabelledContainers } from './testing/cleanup.js';
@@ -44,31 +42,15 @@ export interface RequestOptions {
 
 /** A start request as the core builds it (Buildbot's name, the five variables, owner labels). */
 export function startRequest(options: RequestOptions): { request: StartInstanceRequest; events: RecordedEvents } {
-  const masterHash = hashOfMaster(options.masterId);
-  const password = options.password ?? generateWorkerPassword();
-  const host = options.masterHost ?? '172.17.0.1';
-  const port = options.masterPort ?? 9989;
   const events = recordEvents();
-  const request: StartInstanceRequest = {
+  const request = createStartInstanceRequest({
     workerName: options.workerName,
-    password,
-    master: { host, port },
-    environment: workerEnvironment({
-      master: { host, port },
-      masterPort: port,
-      workerName: options.workerName,
-      password,
-    }),
-    properties: options.properties ?? new Properties(),
-    owner: { masterId: options.masterId, masterHash, workerName: options.workerName },
-    instanceName: containerName(options.workerName, masterHash),
-    labels: {
-      [OWNER_LABELS.managed]: 'true',
-      [OWNER_LABELS.master]: options.masterId,
-      [OWNER_LABELS.worker]: options.workerName,
-    },
+    password: options.password ?? generateWorkerPassword(),
+    masterId: options.masterId,
+    master: { host: options.masterHost ?? '172.17.0.1', port: options.masterPort ?? 9989 },
+    ...(options.properties ? { properties: options.properties } : {}),
     events,
-  };
+  });
   return { request, events };
 }
 

@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { OWNER_LABELS, Properties, type StartInstanceRequest } from '@latentci/core';
+import { createStartInstanceRequest, type StartInstanceRequest } from '@latentci/core';
 import { createMarathonProvider } from '../src/marathon-provider.js';
 import { startMarathonSimulator } from '../src/simulator/marathon-simulator.js';
 
@@ -26,28 +26,12 @@ function percentile(values: readonly number[], fraction: number): number {
 }
 
 function request(index: number): StartInstanceRequest {
-  const workerName = `scale-${index}`;
-  return {
-    workerName,
+  return createStartInstanceRequest({
+    workerName: `scale-${index}`,
     password: `bench-password-${index}`,
+    masterId: 'bench-master',
     master: { host: '172.17.0.1', port: 9989 },
-    environment: {
-      BUILDMASTER: '172.17.0.1',
-      BUILDMASTER_PORT: '9989',
-      BUILDMASTER_PROTOCOL: 'pb',
-      WORKERNAME: workerName,
-      WORKERPASS: `bench-password-${index}`,
-    },
-    properties: new Properties(),
-    owner: { masterId: 'bench-master', masterHash: 'b3e7c1', workerName },
-    instanceName: `buildbot-${workerName}-b3e7c1`,
-    labels: {
-      [OWNER_LABELS.managed]: 'true',
-      [OWNER_LABELS.master]: 'bench-master',
-      [OWNER_LABELS.worker]: workerName,
-    },
-    events: { log() {}, progress() {} },
-  };
+  });
 }
 
 export async function measureMarathonScale(options: { quick: boolean }): Promise<MarathonScaleFigure[]> {

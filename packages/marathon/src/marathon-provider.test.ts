@@ -457,7 +457,7 @@ describe('Marathon provider: orphans', () => {
         .apps()
         .map((app) => app.id)
         .sort(),
-    ).toEqual(['/buildbot-worker/buildbot-three-87de7e', '/buildbot-worker/foreign']);
+    ).toEqual(['/buildbot-worker/buildbot-three-23517b', '/buildbot-worker/foreign']);
   });
 
   it('reports a listing failure as a BackendError', async () => {

@@ -1,12 +1,10 @@
 import { assertProvider } from '../contract/assert-provider.js';
-import {
-  type InstanceHandle,
-  type InstanceOwner,
-  type MasterAddress,
-  OWNER_LABELS,
-  type Provider,
-  type StartInstanceRequest,
-  type StopTarget,
+import type {
+  InstanceHandle,
+  MasterAddress,
+  Provider,
+  StartInstanceRequest,
+  StopTarget,
 } from '../contract/provider.js';
 import { publishOutput } from '../diagnostics/channels.js';
 import {
@@ -24,12 +22,10 @@ import { type Logger, type LogLevel, silentLogger } from '../logging/logger.js';
 import { Properties } from '../renderables/index.js';
 import { Redactor } from '../secrets/redactor.js';
 import {
-  containerName,
+  createStartInstanceRequest,
   generateWorkerPassword,
-  masterHash,
   parseMasterAddress,
   resolveDefaultMasterHost,
-  workerEnvironment,
 } from '../worker/index.js';
 import { type Clock, systemClock } from './clock.js';
 import { ConnectionRejectedError } from './connection-rejected-error.js';
@@ -387,27 +383,14 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
     const settings = hasSettings ? await provider.renderStartSettings?.(properties) : undefined;
     properties.setProperty('workername', this.name, 'Worker');
     for (const [key, value] of Object.entries(this.#workerProperties)) properties.setProperty(key, value, 'Worker');
-    const hash = masterHash(this.#masterId);
-    const owner: InstanceOwner = { masterId: this.#masterId, masterHash: hash, workerName: this.name };
-    const request: StartInstanceRequest = {
+    const request = createStartInstanceRequest({
       workerName: this.name,
       password: this.#password,
+      masterId: this.#masterId,
       master,
-      environment: workerEnvironment({
-        master,
-        masterPort: this.#timings.masterPort,
-        masterProtocol: this.#timings.masterProtocol,
-        workerName: this.name,
-        password: this.#password,
-      }),
+      masterPort: this.#timings.masterPort,
+      masterProtocol: this.#timings.masterProtocol,
       properties,
-      owner,
-      instanceName: containerName(this.name, hash),
-      labels: {
-        [OWNER_LABELS.managed]: 'true',
-        [OWNER_LABELS.master]: this.#masterId,
-        [OWNER_LABELS.worker]: this.name,
-      },
       events: {
         log: (line, stream = 'stdout') => {
           const clean = this.#redactor.redact(line);
@@ -416,7 +399,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
         },
         progress: (progress) => this.#events.emit('progress', this.#redactor.redactValue(progress)),
       },
-    };
+    });
     return { request, hasSettings, settings };
   }
 

@@ -6,3 +6,4 @@ export {
 } from './master-address.js';
 export { containerName, masterHash } from './naming.js';
 export { generateWorkerPassword } from './password.js';
+export { createStartInstanceRequest, type StartInstanceRequestOptions } from './start-instance-request.js';

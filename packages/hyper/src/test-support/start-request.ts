@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { OWNER_LABELS, Properties, type StartInstanceRequest } from '@latentci/core';
+import { randomBytes } from 'node:crypto';
+import { createStartInstanceRequest, type StartInstanceRequest } from '@latentci/core';
 
 export interface TestStartRequest extends StartInstanceRequest {
   /** Log lines the provider reported through `events.log`. */
@@ -17,32 +17,13 @@ export function testStartRequest(options: {
   readonly password?: string;
   readonly extraEnvironment?: Record<string, string>;
 }): TestStartRequest {
-  const masterId = options.masterId ?? `hyper-tests-${randomBytes(3).toString('hex')}`;
-  const masterHash = createHash('sha1').update(masterId).digest('hex').slice(0, 6);
-  const master = options.master ?? { host: '172.17.0.1', port: 9989 };
-  const password = options.password ?? randomBytes(10).toString('hex');
   const logLines: string[] = [];
-  return {
+  const request = createStartInstanceRequest({
     workerName: options.workerName,
-    password,
-    master,
-    environment: {
-      BUILDMASTER: master.host,
-      BUILDMASTER_PORT: String(master.port),
-      BUILDMASTER_PROTOCOL: 'pb',
-      WORKERNAME: options.workerName,
-      WORKERPASS: password,
-      ...options.extraEnvironment,
-    },
-    properties: new Properties(),
-    owner: { masterId, masterHash, workerName: options.workerName },
-    instanceName: `buildbot-${options.workerName}-${masterHash}`.replaceAll('_', '-'),
-    labels: {
-      [OWNER_LABELS.managed]: 'true',
-      [OWNER_LABELS.master]: masterId,
-      [OWNER_LABELS.worker]: options.workerName,
-    },
+    password: options.password ?? randomBytes(10).toString('hex'),
+    masterId: options.masterId ?? `hyper-tests-${randomBytes(3).toString('hex')}`,
+    master: options.master ?? { host: '172.17.0.1', port: 9989 },
     events: { log: (line) => logLines.push(line), progress: () => {} },
-    logLines,
-  };
+  });
+  return { ...request, environment: { ...request.environment, ...options.extraEnvironment }, logLines };
 }

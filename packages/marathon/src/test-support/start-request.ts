@@ -1,4 +1,4 @@
-import { type InstanceProgress, OWNER_LABELS, Properties, type StartInstanceRequest } from '@latentci/core';
+import { createStartInstanceRequest, type InstanceProgress, type StartInstanceRequest } from '@latentci/core';
 
 export interface RecordedEvents {
   readonly logs: string[];
@@ -19,31 +19,21 @@ export function startRequest(
     instanceName?: string;
   } = {},
 ): StartInstanceRequest & { readonly recorded: RecordedEvents } {
-  const workerName = overrides.workerName ?? 'bot';
-  const masterId = overrides.masterId ?? 'fake:/master';
-  const password = overrides.password ?? 'pass-word-1';
-  const host = overrides.masterHost ?? 'master';
-  const port = overrides.masterPort ?? 1234;
   const recorded: RecordedEvents = { logs: [], progress: [] };
-  return {
+  const workerName = overrides.workerName ?? 'bot';
+  const request = createStartInstanceRequest({
     workerName,
-    password,
-    master: { host, port },
-    environment: {
-      BUILDMASTER: host,
-      BUILDMASTER_PORT: String(port),
-      BUILDMASTER_PROTOCOL: 'pb',
-      WORKERNAME: workerName,
-      WORKERPASS: password,
-    },
-    properties: new Properties(),
-    owner: { masterId, masterHash: '87de7e', workerName },
-    instanceName: overrides.instanceName ?? `buildbot-${workerName.replaceAll('_', '-')}-87de7e`,
-    labels: { [OWNER_LABELS.managed]: 'true', [OWNER_LABELS.master]: masterId, [OWNER_LABELS.worker]: workerName },
+    password: overrides.password ?? 'pass-word-1',
+    masterId: overrides.masterId ?? 'fake:/master',
+    master: { host: overrides.masterHost ?? 'master', port: overrides.masterPort ?? 1234 },
     events: {
       log: (line) => void recorded.logs.push(line),
       progress: (progress) => void recorded.progress.push(progress),
     },
+  });
+  return {
+    ...request,
+    ...(overrides.instanceName === undefined ? {} : { instanceName: overrides.instanceName }),
     recorded,
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
+  createStartInstanceRequest,
   type InstanceHandle,
   type InstanceProgress,
   LatentWorker,
@@ -8,7 +9,6 @@ import {
   type LatentWorkerOptions,
   type Logger,
   type LogLevel,
-  OWNER_LABELS,
   Properties,
   type Provider,
   type StartInstanceRequest,
@@ -167,21 +167,15 @@ export class CaseHarness<Settings> {
     master: MasterSpec,
     properties = new Properties(),
   ): StartInstanceRequest {
-    const masterHash = createHash('sha1').update(this.masterId).digest('hex').slice(0, 6);
     const events: RecordedEvents = { lines: [], progress: [] };
-    const request: StartInstanceRequest = {
+    const request = createStartInstanceRequest({
       workerName,
       password,
+      masterId: this.masterId,
       master: master.port === undefined ? { host: master.host } : { host: master.host, port: master.port },
-      environment: expectedEnvironment(workerName, password, master),
+      masterPort: master.masterPort,
+      ...(master.protocol === undefined ? {} : { masterProtocol: master.protocol }),
       properties,
-      owner: { masterId: this.masterId, masterHash, workerName },
-      instanceName: `buildbot-${workerName}-${masterHash}`.replace(/_/g, '-'),
-      labels: {
-        [OWNER_LABELS.managed]: 'true',
-        [OWNER_LABELS.master]: this.masterId,
-        [OWNER_LABELS.worker]: workerName,
-      },
       events: {
         log: (line) => {
           events.lines.push(line);
@@ -190,7 +184,7 @@ export class CaseHarness<Settings> {
           events.progress.push(progress);
         },
       },
-    };
+    });
     recordedEvents.set(request, events);
     return request;
   }
