@@ -1,16 +1,16 @@
+import { type AttachServer, startAttachServer } from '@latentci/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AttachListener, startAttachListener } from '../test-support/attach-listener.js';
 import { docker, ensureTestImage } from '../test-support/test-image.js';
 import { SIMULATOR_CONTAINER_LABEL, TASK_ID_CONTAINER_LABEL } from './docker-runtime.js';
 import { type MarathonSimulator, startMarathonSimulator } from './marathon-simulator.js';
 
 let image: string;
-let listener: AttachListener;
+let master: AttachServer;
 const simulators: MarathonSimulator[] = [];
 
 beforeAll(async () => {
   image = await ensureTestImage();
-  listener = await startAttachListener();
+  master = await startAttachServer();
 });
 afterEach(async () => {
   const closing = simulators.splice(0);
@@ -24,7 +24,7 @@ afterEach(async () => {
   }
 });
 afterAll(async () => {
-  await listener?.close();
+  await master?.close();
 });
 
 async function simulator(): Promise<MarathonSimulator> {
@@ -55,21 +55,24 @@ async function appOnceSettled(sim: MarathonSimulator, id: string, settled: (app:
 describe('Marathon simulator: docker runtime', () => {
   it("runs the app as a real container with the app's image, env, labels and bridge network", async () => {
     const sim = await simulator();
+    master.expectWorker('dock', 'pw-dock-1');
     const response = await post(sim, {
       id: '/buildbot-worker/buildbot-dock-87de7e',
       instances: 1,
       container: { type: 'DOCKER', docker: { image, network: 'BRIDGE' } },
-      cmd: 'echo "$WORKERNAME $WORKERPASS" | nc $BUILDMASTER $BUILDMASTER_PORT; sleep 3600',
+      // The attach protocol's greeting, sent with busybox nc from the app's own environment.
+      cmd: 'echo "LATENTCI-PROBE 1 $WORKERNAME $WORKERPASS" | nc $BUILDMASTER $BUILDMASTER_PORT; sleep 3600',
       env: {
-        BUILDMASTER: listener.host,
-        BUILDMASTER_PORT: String(listener.port),
+        BUILDMASTER: master.host,
+        BUILDMASTER_PORT: String(master.port),
         WORKERNAME: 'dock',
         WORKERPASS: 'pw-dock-1',
       },
       labels: { 'io.latentci.worker': 'dock' },
     });
     expect(response.status).toBe(201);
-    expect(await listener.nextLine()).toBe('dock pw-dock-1');
+    const greeting = await master.waitForRecord('dock', { timeoutMs: 30_000 });
+    expect(greeting).toMatchObject({ workerName: 'dock', passwordMatched: true });
     const app = await appOnceSettled(
       sim,
       '/buildbot-worker/buildbot-dock-87de7e',
