@@ -18,3 +18,9 @@ if ! /usr/bin/python3 -c 'import buildbot.process.properties' >/dev/null 2>&1; t
 fi
 
 bash scripts/docker-engine.sh start
+
+# One script per further need (a real buildbot-worker, a swarm, Podman…), run in name order.
+for prerequisite in scripts/prerequisites.d/*.sh; do
+  [ -e "$prerequisite" ] || continue
+  bash "$prerequisite"
+done
