@@ -9,11 +9,11 @@ export default defineConfig({
   resolve: {
     alias: [
       {
-        find: /^@latentci\/(core|docker|hyper|marathon|test-kit|cli)$/,
+        find: /^@latentci\/([a-z-]+)$/,
         replacement: `${packagesDirectory}$1/src/index.ts`,
       },
       {
-        find: /^@latentci\/(core|docker|hyper|marathon|test-kit|cli)\/([a-z-]+)$/,
+        find: /^@latentci\/([a-z-]+)\/([a-z-]+)$/,
         replacement: `${packagesDirectory}$1/src/$2.ts`,
       },
     ],

@@ -1,0 +1,11 @@
+export type {
+  CallOptions,
+  CommandSink,
+  FileReaderSource,
+  FileWriterTarget,
+  LoginAuthority,
+  ProtocolChannel,
+  RawWorkerInfo,
+  StartCommandRequest,
+  WorkerProtocolName,
+} from './protocol-channel.js';
