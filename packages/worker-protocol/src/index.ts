@@ -9,3 +9,4 @@ export type {
   StartCommandRequest,
   WorkerProtocolName,
 } from './protocol-channel.js';
+export { WORKER_PROTOCOL_NAMES } from './protocol-channel.js';
