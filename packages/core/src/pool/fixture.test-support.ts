@@ -61,8 +61,11 @@ export function inMemoryBackend(clock: Clock, options: { readonly masterId?: str
     breakDown() {
       failures = Number.POSITIVE_INFINITY;
     },
+    /** Starts succeed again: no failure, hold or crash is pending. */
     heal() {
       failures = 0;
+      holds = 0;
+      crashes = 0;
     },
     /** The next instance dies before its worker connects (checkInstance finds it). */
     crashNextInstance() {
