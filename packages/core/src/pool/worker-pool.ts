@@ -88,6 +88,8 @@ interface Waiter<Instance extends InstanceHandle, Connection> {
   readonly cleanup: () => void;
   /** The cold start launched for this waiter, while it runs. */
   start: PoolWorker<Instance> | undefined;
+  /** The last pump pass that tried the idle workers for it. */
+  examined: number;
   settled: boolean;
 }
 
@@ -123,6 +125,7 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
   readonly #timeToLease = new SampleWindow();
   #startsInFlight = 0;
   #sequence = 0;
+  #passes = 0;
   #failures = 0;
   #leaseCount = 0;
   #warmLeaseCount = 0;
@@ -253,6 +256,7 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
           signal?.removeEventListener('abort', onAbort);
         },
         start: undefined,
+        examined: 0,
         settled: false,
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -359,15 +363,24 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
 
   async #pump(): Promise<void> {
     if (this.#closing) return;
-    await this.#serveFromIdle();
+    const pass = ++this.#passes;
+    const began = await this.#serveFromIdle(pass);
     if (this.#closing) return;
-    this.#startForWaiters();
+    this.#startForWaiters(pass, began);
     this.#refill();
   }
 
-  /** Each waiter, in FIFO order, takes the most recently idle worker compatible with its build. */
-  async #serveFromIdle(): Promise<void> {
-    for (const waiter of [...this.#waiters]) {
+  /**
+   * Each waiter, in FIFO order (also those arriving meanwhile), takes the most recently idle worker
+   * compatible with its build. Returns the sequence number the pass began at: workers idle since
+   * before it were tried by every waiter the pass examined.
+   */
+  async #serveFromIdle(pass: number): Promise<number> {
+    const began = this.#sequence;
+    for (;;) {
+      const waiter = this.#waiters.find((each) => !each.settled && each.examined !== pass);
+      if (!waiter || this.#closing) break;
+      waiter.examined = pass;
       const idle = [...this.#workers]
         .filter((pooled) => pooled.slot === 'idle')
         .sort((a, b) => b.idleSequence - a.idleSequence);
@@ -389,23 +402,27 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
         if (compatible && !waiter.settled && pooled.slot === 'idle' && !this.#closing) this.#lease(pooled, waiter);
       }
     }
+    return began;
   }
 
-  /** Cold starts for waiters no idle worker served; at `max`, an idle worker no waiter wants makes room. */
-  #startForWaiters(): void {
+  /**
+   * Cold starts for the waiters this pass examined and could not serve; at `max`, idle workers
+   * that every one of them found incompatible make room (oldest first).
+   */
+  #startForWaiters(pass: number, began: number): void {
     let stranded = 0;
     for (const waiter of this.#waiters) {
-      if (waiter.settled || waiter.start) continue;
+      if (waiter.settled || waiter.start || waiter.examined !== pass) continue;
       if (this.#canStart()) this.#start(waiter.properties, waiter);
       else stranded += 1;
     }
     if (stranded === 0 || this.#workers.size < this.#options.max) return;
     let stopping = 0;
     for (const pooled of this.#workers) if (pooled.slot === 'stopping') stopping += 1;
-    const idle = [...this.#workers]
-      .filter((pooled) => pooled.slot === 'idle')
+    const unwanted = [...this.#workers]
+      .filter((pooled) => pooled.slot === 'idle' && pooled.idleSequence <= began)
       .sort((a, b) => a.idleSequence - b.idleSequence);
-    for (const pooled of idle.slice(0, Math.max(0, stranded - stopping))) {
+    for (const pooled of unwanted.slice(0, Math.max(0, stranded - stopping))) {
       this.#destroy(pooled, 'evicted: incompatible with the waiting builds');
     }
   }
