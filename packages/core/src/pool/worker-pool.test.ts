@@ -322,6 +322,32 @@ describe('WorkerPool: close', () => {
   });
 });
 
+describe('WorkerPool: whenWarm', () => {
+  it('resolves once `idle` workers are idle, rejects on abort and on close', async () => {
+    const clock = manualClock();
+    const backend = inMemoryBackend(clock);
+    backend.holdNextStarts(1);
+    const pool = poolOf({ namePrefix: 'w', idle: 2, max: 2, clock, createWorker: backend.createWorker });
+    const warm = observe(pool.whenWarm());
+    await settle(10);
+    expect(pool.stats()).toMatchObject({ idle: 1, starting: 1 });
+    expect(warm.status).toBe('pending');
+    backend.held[0]?.release();
+    await settle(10);
+    expect(warm.status).toBe('resolved');
+    await expect(pool.whenWarm()).resolves.toBeUndefined();
+
+    await pool.acquire();
+    const controller = new AbortController();
+    const aborted = pool.whenWarm({ signal: controller.signal });
+    controller.abort(new Error('no time'));
+    await expect(aborted).rejects.toThrow('no time');
+    const closing = pool.whenWarm();
+    await pool.close();
+    await expect(closing).rejects.toBeInstanceOf(WorkerShutDownError);
+  });
+});
+
 describe('WorkerPool: events, stats and options', () => {
   it('reports readiness, leases, releases and stops as events, and time-to-lease in stats', async () => {
     const clock = manualClock();

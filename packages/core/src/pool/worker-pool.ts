@@ -134,6 +134,7 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
   #dirty = false;
   #closing: Promise<void> | undefined;
   #changed: (() => void) | undefined;
+  readonly #warmWaiters = new Set<{ resolve: () => void; reject: (error: unknown) => void }>();
 
   constructor(options: WorkerPoolOptions<Instance>) {
     this.#options = resolvePoolOptions(options);
@@ -193,6 +194,42 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
 
   get closed(): boolean {
     return this.#closing !== undefined;
+  }
+
+  /**
+   * Resolves once `idle` workers are idle (at once if they are). Rejects with the signal's reason,
+   * or `WorkerShutDownError` when the pool closes. A pool whose backends cannot hold `idle`
+   * workers never gets there: pass a signal.
+   */
+  whenWarm(options: { readonly signal?: AbortSignal | undefined } = {}): Promise<void> {
+    const { signal } = options;
+    if (this.#closing) return Promise.reject(this.#closedError());
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#count('idle') >= this.#options.idle) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#warmWaiters.delete(entry);
+        reject(signal?.reason);
+      };
+      const entry = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (error: unknown) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#warmWaiters.add(entry);
+    });
+  }
+
+  #count(slot: Slot): number {
+    let count = 0;
+    for (const pooled of this.#workers) if (pooled.slot === slot) count += 1;
+    return count;
   }
 
   stats(): WorkerPoolStats {
@@ -550,11 +587,14 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
     pooled.slot = 'idle';
     pooled.idleSince = this.#clock.now();
     pooled.idleSequence = ++this.#sequence;
+    if (this.#warmWaiters.size > 0 && this.#count('idle') >= this.#options.idle) {
+      for (const waiter of this.#warmWaiters) waiter.resolve();
+      this.#warmWaiters.clear();
+    }
     pooled.idleTimer.start(this.#options.maxIdleTime, () => {
       if (pooled.slot !== 'idle') return;
-      let idle = 0;
-      for (const each of this.#workers) if (each.slot === 'idle') idle += 1;
-      if (idle > this.#options.idle) this.#destroy(pooled, `idle for maxIdleTime (${this.#options.maxIdleTime}s)`);
+      if (this.#count('idle') > this.#options.idle)
+        this.#destroy(pooled, `idle for maxIdleTime (${this.#options.maxIdleTime}s)`);
     });
   }
 
@@ -594,6 +634,8 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
 
   async #runClose(drain: boolean): Promise<void> {
     for (const waiter of [...this.#waiters]) this.#giveUp(waiter, this.#closedError());
+    for (const waiter of this.#warmWaiters) waiter.reject(this.#closedError());
+    this.#warmWaiters.clear();
     for (const backend of this.#backends) backend.quarantine.stopTimer();
     for (const pooled of this.#workers) {
       if (pooled.slot !== 'leased' || !drain) this.#destroy(pooled, 'pool closed');
