@@ -109,7 +109,11 @@ describe('PB against the real buildbot-worker 3.7', () => {
     let header = '';
     const running = connection.runShell(
       { command: 'echo started; sleep 60' },
-      { onOutput: (stream, text) => (stream === 'header' ? (header += text) : undefined) },
+      {
+        onOutput: (stream, text) => {
+          if (stream === 'header') header += text;
+        },
+      },
     );
     await expect.poll(() => connection.runningCommands.length).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -141,7 +145,7 @@ describe('PB against the real buildbot-worker 3.7', () => {
   it('passes env and runs in workdir (relative to the builder directory)', async () => {
     const { worker, connection } = await attached();
     const result = await connection.runShell({
-      command: 'echo "$GREETING"; echo "${UNSET_ONE:-unset}"; pwd',
+      command: 'echo "$GREETING"; echo "$' + '{UNSET_ONE:-unset}"; pwd',
       env: { GREETING: 'hello from env', LANG: null },
       workdir: 'sub/dir',
     });
