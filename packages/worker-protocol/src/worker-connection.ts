@@ -261,7 +261,6 @@ export class WorkerConnection {
       'shell',
       {
         workdir: shell.workdir ?? 'build',
-        command: typeof shell.command === 'string' ? shell.command : [...shell.command],
         env: shell.env ?? {},
         want_stdout: true,
         want_stderr: true,
@@ -273,6 +272,7 @@ export class WorkerConnection {
         logEnviron: shell.logEnviron ?? true,
         initial_stdin: shell.stdin ?? null,
         interruptSignal: shell.interruptSignal ?? 'KILL',
+        command: typeof shell.command === 'string' ? shell.command : [...shell.command],
       },
       {
         ...(options.signal ? { signal: options.signal } : {}),

@@ -1,5 +1,5 @@
 import { WorkerRemoteError } from '../errors.js';
-import { COPYABLE_FAILURE_TAG, JellyCopy, textOf } from './jelly.js';
+import { COPYABLE_FAILURE_TAG, JellyCopy, textOf, toPlain } from './jelly.js';
 
 /**
  * An error a PB method of ours answers with, travelling as Twisted's CopyableFailure. `parents`
@@ -73,10 +73,11 @@ export function pbError(message: string): PbFailure {
 
 /** Turns a failure the worker sent into a typed error. */
 export function remoteErrorFrom(failure: unknown, call: string): WorkerRemoteError {
-  const state = failure instanceof JellyCopy && failure.state instanceof Map ? failure.state : new Map();
-  const type = textOf(state.get('type')) ?? 'unknown';
-  const value = textOf(state.get('value')) ?? '';
-  const traceback = textOf(state.get('traceback'));
+  const plain = failure instanceof JellyCopy ? toPlain(failure.state) : undefined;
+  const state = (plain && typeof plain === 'object' ? plain : {}) as Record<string, unknown>;
+  const type = textOf(state.type) ?? 'unknown';
+  const value = textOf(state.value) ?? '';
+  const traceback = textOf(state.traceback);
   return new WorkerRemoteError(
     `The worker answered ${call} with ${type}${value ? `: ${value}` : ''}`,
     type,

@@ -70,12 +70,19 @@ function expectBytes(value: BananaValue | undefined, what: string): Uint8Array {
   return value;
 }
 
-/** Unjelly: S-expression → JavaScript value. */
-export function unjelly(sexp: BananaValue, references: JellyReferences): unknown {
+/**
+ * Unjelly: S-expression → JavaScript value. Floats become numbers, or `JellyFloat` with
+ * `keepFloats` (so that re-encoding gives the same bytes).
+ */
+export function unjelly(
+  sexp: BananaValue,
+  references: JellyReferences,
+  options: { keepFloats?: boolean } = {},
+): unknown {
   const shared = new Map<number, unknown>();
   const decode = (value: BananaValue, referenceId?: number): unknown => {
     if (typeof value === 'number' || typeof value === 'bigint') return value;
-    if (value instanceof BananaFloat) return value.value;
+    if (value instanceof BananaFloat) return options.keepFloats ? new JellyFloat(value.value) : value.value;
     if (value instanceof Uint8Array) return value;
     const head = value[0];
     if (head === undefined) fail('empty list');
@@ -118,7 +125,7 @@ export function unjelly(sexp: BananaValue, references: JellyReferences): unknown
           const pair = value[index];
           if (!Array.isArray(pair) || pair.length !== 2) fail('dictionary entry is not a pair');
           const key = decode(pair[0] as BananaValue);
-          dict.set(key instanceof Uint8Array ? utf8.decode(key) : key, decode(pair[1] as BananaValue));
+          dict.set(key, decode(pair[1] as BananaValue));
         }
         return dict;
       }
