@@ -1,4 +1,4 @@
-import { type Logger, Redactor, silentLogger } from '@latentci/core';
+import { type Logger, publishOutput, Redactor, silentLogger } from '@latentci/core';
 import { startPbListener } from './pb/pb-listener.js';
 import type { LoginAuthority, ProtocolChannel } from './protocol-channel.js';
 import { WorkerConnection, type WorkerConnectionOptions } from './worker-connection.js';
@@ -91,8 +91,12 @@ export async function startWorkerServer(
   const logger = options.logger ?? silentLogger;
   const redactor = options.redactor ?? new Redactor();
   const safeLogger: Logger = {
-    log: (level, message, fields) =>
-      logger.log(level, redactor.redact(message), fields ? redactor.redactValue(fields) : undefined),
+    log: (level, message, fields) => {
+      const text = redactor.redact(message);
+      const cleanFields = fields ? redactor.redactValue(fields) : undefined;
+      publishOutput('log', 'worker-protocol', cleanFields ? `${text} ${JSON.stringify(cleanFields)}` : text);
+      logger.log(level, text, cleanFields);
+    },
   };
   const registrations = new Map<string, WorkerRegistration>();
   const connections = new Map<string, WorkerConnection>();
@@ -101,6 +105,12 @@ export async function startWorkerServer(
     disconnect: new Set(),
   };
   const emit = <K extends keyof WorkerServerEvents>(event: K, payload: WorkerServerEvents[K]) => {
+    const reason = 'reason' in payload ? (payload as { reason?: Error }).reason : undefined;
+    publishOutput(
+      'event',
+      'worker-protocol',
+      `${event} ${payload.connection.name}${reason ? `: ${reason.message}` : ''}`,
+    );
     for (const listener of listeners[event]) {
       try {
         listener(payload);
