@@ -149,25 +149,26 @@ export async function startWorkerServer(
           await existing.close('replaced by a new login');
         }
       }
-      if (connections.has(name)) return false;
       const connection = new WorkerConnection(channel, {
         logger: safeLogger,
         ...(options.keepaliveInterval !== undefined ? { keepaliveInterval: options.keepaliveInterval } : {}),
         ...(options.keepaliveTimeout !== undefined ? { keepaliveTimeout: options.keepaliveTimeout } : {}),
         ...(registration.builderDirectory !== undefined ? { builderDirectory: registration.builderDirectory } : {}),
       });
+      if (connections.has(name)) return false;
+      connections.set(name, connection);
       try {
         await connection.prepare({ signal: AbortSignal.timeout(60_000) });
+        if (closing) throw new Error('the master is closing');
         await registration.onAttach?.(connection);
       } catch (error) {
+        if (connections.get(name) === connection) connections.delete(name);
         safeLogger.log(
           'warn',
           `worker ${name}: login from ${channel.remoteAddress} refused: ${error instanceof Error ? error.message : String(error)}`,
         );
         return false;
       }
-      if (connections.has(name) || closing) return false;
-      connections.set(name, connection);
       safeLogger.log('info', `worker ${name} attached from ${channel.remoteAddress} (${channel.protocol})`);
       channel.onClose((reason) => {
         if (connections.get(name) === connection) connections.delete(name);

@@ -37,6 +37,9 @@ export interface PbListener {
 }
 
 const MAX_LOGIN_ATTEMPTS = 3;
+/** What a refused (but authenticated) worker is told; like Buildbot's refusals, it makes the worker exit. */
+export const REFUSED_LOGIN =
+  'rejecting duplicate worker: the master refused this login (the worker is already connected, or a latent worker that is not starting)';
 
 function md5(data: Uint8Array): Buffer {
   return createHash('md5').update(data).digest();
@@ -190,7 +193,7 @@ class LoginState {
       }
       const channel = this.callbacks.authenticated(new PbChannel(this.broker, mind, name));
       const admitted = await this.authority.admit(channel);
-      if (!admitted) throw loginRejected('rejecting duplicate worker');
+      if (!admitted) throw loginRejected(REFUSED_LOGIN);
       this.loggedIn = true;
       queueMicrotask(() => this.callbacks.admitted(channel));
       return channel.perspective;
