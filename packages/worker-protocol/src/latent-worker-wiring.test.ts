@@ -39,7 +39,7 @@ function processProvider(stops: { exit: ExitStatus; log: string }[]): ProviderV1
       if (!worker) return;
       const exit = await Promise.race([
         worker.exited,
-        new Promise<undefined>((resolve) => setTimeout(resolve, 10_000)),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000)),
       ]);
       const log = await worker.log();
       await worker.stop();
@@ -103,7 +103,12 @@ describe('a latent worker wired to the server, with a real buildbot-worker', () 
     });
     cleanups.push(() => worker.shutdown().catch(() => {}));
     cleanups.push(connectLatentWorker(server, worker));
-    const stale = await startRealWorker({ host: address.host, port: address.port, name: 'latent-2', password: 'stale-password' });
+    const stale = await startRealWorker({
+      host: address.host,
+      port: address.port,
+      name: 'latent-2',
+      password: 'stale-password',
+    });
     cleanups.push(() => stale.stop());
     await stale.waitForLog('the master refused this login');
     expect((await stale.exited).code).not.toBeNull();
