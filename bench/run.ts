@@ -16,6 +16,7 @@ import { measureDockerConcurrency } from './docker-concurrency.js';
 import { measureDockerLatency } from './docker-latency.js';
 import { type Figure, formatTable } from './statistics.js';
 import { measureWorkerPool } from './worker-pool.js';
+import { measureWorkerPoolEcho } from './worker-pool-echo.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +43,7 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
   'docker-latency': () => measureDockerLatency({ quick }),
   'docker-concurrency': () => measureDockerConcurrency({ quick }),
   'worker-pool': () => measureWorkerPool({ quick }),
+  'worker-pool-echo': () => measureWorkerPoolEcho({ quick }),
 };
 
 const selected = values.only ? values.only.split(',') : Object.keys(benchmarks);

@@ -1,67 +1,35 @@
-import { type InstanceHandle, LatentWorker, type ProviderV1, WorkerPool } from '@latentci/core';
+import { LatentWorker, WorkerPool } from '@latentci/core';
 import {
   connectLatentWorker,
   startWorkerServer,
   type WorkerConnection,
   type WorkerServer,
 } from '@latentci/worker-protocol';
-import { type RealWorker, startRealWorker } from '@latentci/worker-protocol/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type BuildbotWorkerProcessProvider,
+  buildbotWorkerProcessProvider,
+  type ProcessInstance,
+} from '../support/buildbot-worker-process-provider.js';
 
 // A warm pool of real buildbot-worker processes (Debian's 3.7) logged in to the worker-protocol
 // server over PB: the lease's connection is the worker's, so a client runs commands on it directly.
-interface ProcessInstance extends InstanceHandle {
-  readonly worker: RealWorker;
-}
-
-const workers = new Set<RealWorker>();
 let server: WorkerServer;
+const provider: BuildbotWorkerProcessProvider = buildbotWorkerProcessProvider();
 
 beforeAll(async () => {
   server = await startWorkerServer({ pb: { port: 0 } });
 });
 
 afterAll(async () => {
-  for (const worker of workers) await worker.stop();
+  await provider.stopAll();
   await server?.close();
 });
-
-/** Each instance is a buildbot-worker process started from the environment contract; a stop grants it a grace period to exit by itself. */
-function processProvider(exits: (number | null)[]): ProviderV1<ProcessInstance> {
-  return {
-    specificationVersion: 'v1',
-    provider: 'buildbot-worker-process',
-    capabilities: { healthCheck: false, perBuildSettings: false, orphanReaping: false, startupLogs: false },
-    async startInstance(request) {
-      const { environment } = request;
-      const worker = await startRealWorker({
-        host: environment.BUILDMASTER as string,
-        port: Number(environment.BUILDMASTER_PORT),
-        name: environment.WORKERNAME as string,
-        password: environment.WORKERPASS as string,
-      });
-      workers.add(worker);
-      return { id: String(worker.pid), worker };
-    },
-    async stopInstance(target) {
-      const worker = target.instance?.worker;
-      if (!worker) return;
-      const exit = await Promise.race([
-        worker.exited,
-        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000)),
-      ]);
-      await worker.stop();
-      workers.delete(worker);
-      exits.push(exit?.code ?? null);
-    },
-  };
-}
 
 describe('WorkerPool with real buildbot-workers over PB', () => {
   it('a warm lease gives the attached worker connection: `await lease.connection.runShell(…)` is the whole client', async () => {
     const address = server.addresses.pb;
     if (!address) throw new Error('the worker server has no PB address');
-    const exits: (number | null)[] = [];
     const pool = new WorkerPool<ProcessInstance, WorkerConnection>({
       namePrefix: 'bbw',
       idle: 1,
@@ -70,7 +38,7 @@ describe('WorkerPool with real buildbot-workers over PB', () => {
         const worker = new LatentWorker({
           name,
           password,
-          provider: processProvider(exits),
+          provider,
           masterId: 'latentci-pool-buildbot-worker',
           masterFQDN: `${address.host}:${address.port}`,
           missingTimeout: 60,
@@ -90,7 +58,7 @@ describe('WorkerPool with real buildbot-workers over PB', () => {
 
       // Ephemeral: the worker is told to shut down, exits by itself, and a fresh one is warm.
       await lease.release({ result: 'SUCCESS' });
-      expect(exits).toEqual([0]);
+      expect(provider.exits).toEqual([{ code: 0, signal: null }]);
       expect(server.connection(lease.name)).toBeUndefined();
       await pool.whenWarm({ signal: AbortSignal.timeout(60_000) });
       const next = await pool.acquire();
@@ -100,8 +68,8 @@ describe('WorkerPool with real buildbot-workers over PB', () => {
       await pool.close();
     }
     // Every worker the pool started exited by itself when told to shut down.
-    expect(workers.size).toBe(0);
-    expect(exits.length).toBeGreaterThanOrEqual(2);
-    expect(exits.every((code) => code === 0)).toBe(true);
+    expect(provider.running.size).toBe(0);
+    expect(provider.exits.length).toBeGreaterThanOrEqual(2);
+    for (const exit of provider.exits) expect(exit).toEqual({ code: 0, signal: null });
   }, 120_000);
 });
