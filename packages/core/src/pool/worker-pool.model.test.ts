@@ -246,6 +246,11 @@ describe('WorkerPool (model-based)', () => {
             { max: 1, idle: 0, reuse: true, maxIdleTime: 0, startConcurrency: 1, capacities: [1, 1] },
             [{ op: 'acquire', kind: 'a', abortable: false, timeout: 0 }],
           ],
+          // The backends are full below max: an idle worker of another kind must make room.
+          [
+            { max: 3, idle: 2, reuse: false, maxIdleTime: 0, startConcurrency: 1, capacities: [1, 1] },
+            [{ op: 'acquire', kind: 'a', abortable: false, timeout: 0 }],
+          ],
         ],
       },
     );

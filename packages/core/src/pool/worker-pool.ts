@@ -443,8 +443,9 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
   }
 
   /**
-   * Cold starts for the waiters this pass examined and could not serve; at `max`, idle workers
-   * that every one of them found incompatible make room (oldest first).
+   * Cold starts for the waiters this pass examined and could not serve; when there is no room (at
+   * `max`, or every backend taking starts is full), idle workers that every one of them found
+   * incompatible make room (oldest first).
    */
   #startForWaiters(pass: number, began: number): void {
     let stranded = 0;
@@ -453,11 +454,18 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
       if (this.#canStart()) this.#start(waiter.properties, waiter);
       else stranded += 1;
     }
-    if (stranded === 0 || this.#workers.size < this.#options.max) return;
+    if (stranded === 0) return;
+    // Room is what is missing: the pool is at max, or every backend that takes starts is full.
+    const atMax = this.#workers.size >= this.#options.max;
+    const healthy = this.#backends.filter((backend) => !backend.quarantine.isQuarantined);
+    if (!atMax && (healthy.length === 0 || healthy.some((backend) => backend.workers < backend.capacity))) return;
     let stopping = 0;
     for (const pooled of this.#workers) if (pooled.slot === 'stopping') stopping += 1;
     const unwanted = [...this.#workers]
-      .filter((pooled) => pooled.slot === 'idle' && pooled.idleSequence <= began)
+      .filter(
+        (pooled) =>
+          pooled.slot === 'idle' && pooled.idleSequence <= began && (atMax || !pooled.backend.quarantine.isQuarantined),
+      )
       .sort((a, b) => a.idleSequence - b.idleSequence);
     for (const pooled of unwanted.slice(0, Math.max(0, stranded - stopping))) {
       this.#destroy(pooled, 'evicted: incompatible with the waiting builds');
