@@ -16,7 +16,7 @@ interface MeasuredPool {
 function dockerPool(
   server: AttachServer,
   image: string,
-  options: { namePrefix: string; idle: number; max: number; startConcurrency?: number },
+  options: { namePrefix: string; idle: number; max: number; startConcurrency?: number; reuse?: boolean },
 ): MeasuredPool {
   return new WorkerPool({
     ...options,
@@ -76,7 +76,7 @@ async function burst(pool: MeasuredPool, count: number): Promise<number> {
 /**
  * Warm pool vs cold start on the Docker engine with probe workers: single acquires (warm: a worker
  * was idle; cold: the pool has none, so the acquire starts one), and a burst of acquires on a pool
- * with idle workers vs the same burst on a pool without.
+ * with idle workers vs the same burst on a pool without, and on one that reuses released workers.
  */
 export async function measureWorkerPool(options: { quick: boolean }): Promise<Figure[]> {
   const rounds = options.quick ? 3 : 20;
@@ -90,6 +90,7 @@ export async function measureWorkerPool(options: { quick: boolean }): Promise<Fi
   const cold: number[] = [];
   const warmBursts: number[] = [];
   const coldBursts: number[] = [];
+  const reuseBursts: number[] = [];
   try {
     const warmPool = dockerPool(server, image, { namePrefix: 'bench-warm', idle: 1, max: 2 });
     const coldPool = dockerPool(server, image, { namePrefix: 'bench-cold', idle: 0, max: 1 });
@@ -128,6 +129,19 @@ export async function measureWorkerPool(options: { quick: boolean }): Promise<Fi
       } finally {
         await unpooled.close();
       }
+      const reusing = dockerPool(server, image, {
+        namePrefix: 'bench-reuse-burst',
+        idle: burstIdle,
+        max: burstMax,
+        startConcurrency: burstMax,
+        reuse: true,
+      });
+      try {
+        await until(() => reusing.stats().idle === burstIdle);
+        reuseBursts.push(await burst(reusing, burstSize));
+      } finally {
+        await reusing.close();
+      }
     }
   } finally {
     await server.close();
@@ -154,5 +168,12 @@ export async function measureWorkerPool(options: { quick: boolean }): Promise<Fi
       `vs ${median(coldBursts).toFixed(0)} ms with idle 0 (every lease a cold start); ${bursts} bursts`,
     ),
     single(group, `burst of ${burstSize} acquires, idle 0 / max ${burstMax}: all served`, coldBursts, 'ms'),
+    single(
+      group,
+      `burst of ${burstSize} acquires, idle ${burstIdle} / max ${burstMax}, reuse: all served`,
+      reuseBursts,
+      'ms',
+      'a released worker serves the next waiter without a stop and a start',
+    ),
   ];
 }
