@@ -15,6 +15,8 @@ import { measureMarathonScale } from '../packages/marathon/bench/marathon-scale.
 import { measureDockerConcurrency } from './docker-concurrency.js';
 import { measureDockerLatency } from './docker-latency.js';
 import { type Figure, formatTable } from './statistics.js';
+import { measureWorkerPool } from './worker-pool.js';
+import { measureWorkerPoolEcho } from './worker-pool-echo.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +42,8 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
   'marathon-scale': () => measureMarathonScale({ quick }).then(grouped('marathon scale (simulator, virtual runtime)')),
   'docker-latency': () => measureDockerLatency({ quick }),
   'docker-concurrency': () => measureDockerConcurrency({ quick }),
+  'worker-pool': () => measureWorkerPool({ quick }),
+  'worker-pool-echo': () => measureWorkerPoolEcho({ quick }),
 };
 
 const selected = values.only ? values.only.split(',') : Object.keys(benchmarks);
