@@ -1,4 +1,4 @@
-import { DEFAULT_TRY_TIMEOUT } from './try-worker.js';
+import { DEFAULT_TRY_TIMEOUT, TEARDOWN_BUDGET_SECONDS } from './try-worker.js';
 
 export const MAIN_HELP = `latentci — try latent-worker configurations in seconds, and clean up after crashed masters
 
@@ -34,7 +34,10 @@ Options:
 
 Exit codes: 0 attached (or reached, with --observe), 2 config error, 3 crashed before connecting,
 4 timed out / never connected, 5 reached but authentication failed, 6 backend error, 130 interrupted.
-Ctrl-C stops waiting and removes the instance.
+Ctrl-C stops waiting and removes the instance. The cleanup is bounded: each stop gets
+${TEARDOWN_BUDGET_SECONDS}s and the whole teardown ${TEARDOWN_BUDGET_SECONDS + 5}s, whatever the backend does; a second Ctrl-C
+abandons it at once. Either way the output names what may be left and \`latentci reap <config>\`
+removes it.
 `;
 
 const INSTANCE_OPTIONS = `Options:

@@ -19,6 +19,8 @@ export interface CliIo {
   readonly cwd: string;
   /** Aborting it interrupts the command (exit code 130) after cleaning up. */
   readonly signal?: AbortSignal | undefined;
+  /** Aborting it abandons a cleanup in progress (a second Ctrl-C); the command says what may be left. */
+  readonly abandon?: AbortSignal | undefined;
 }
 
 function defaultIo(): CliIo {
@@ -70,18 +72,19 @@ async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo):
     : createHumanReporter({ write: io.stdout, tty: io.tty });
   let config: Awaited<ReturnType<typeof loadWorkerConfig>>;
   try {
-    config = await loadWorkerConfig(command.config, { cwd: io.cwd });
+    config = await loadWorkerConfig(command.config, { cwd: io.cwd, signal: io.signal });
   } catch (error) {
-    if (!isConfigurationLike(error)) throw error;
+    const interrupted = io.signal?.aborted === true;
+    if (!interrupted && !isConfigurationLike(error)) throw error;
     const diagnosis = diagnose({
       mode: command.observe === undefined ? 'attach' : 'observe',
       master: '(not started)',
       timeoutSeconds: command.timeoutSeconds ?? DEFAULT_TRY_TIMEOUT,
-      interrupted: false,
+      interrupted,
       attached: false,
       connectionsSeen: 0,
       refusals: [],
-      failure: errorFacts(error),
+      failure: interrupted ? undefined : errorFacts(error),
       lastLogLines: [],
     });
     report({ event: 'result', ...diagnosis, master: '(not started)', kept: false, elapsedSeconds: 0 });
@@ -94,6 +97,7 @@ async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo):
       observe: command.observe,
       master: command.master,
       signal: io.signal,
+      abandon: io.abandon,
       onEvent: report,
       cwd: io.cwd,
     });
@@ -107,7 +111,7 @@ async function runInstances(command: Extract<Command, { command: 'ls' | 'reap' }
   try {
     const source: InstanceSource =
       command.config !== undefined
-        ? { config: await loadWorkerConfig(command.config, { cwd: io.cwd }) }
+        ? { config: await loadWorkerConfig(command.config, { cwd: io.cwd, signal: io.signal }) }
         : { provider: command.provider!, settings: command.settings ?? {}, masterId: command.masterId! };
     const options = { masterId: command.masterId, workerName: command.workerName, cwd: io.cwd, signal: io.signal };
     if (command.command === 'ls') {

@@ -11,6 +11,8 @@ const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
 export interface LoadWorkerConfigOptions {
   /** Relative config paths are resolved from here. Default `process.cwd()`. */
   readonly cwd?: string;
+  /** Aborting it stops waiting for a JS/TS config module that does not finish loading (rejects with its reason). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function loadWorkerConfig(
     raw = parseJson(file, await readText(file));
   } else if (MODULE_EXTENSIONS.includes(extension)) {
     await readText(file);
-    raw = await importModuleConfig(file);
+    raw = await untilSettledOrStuck(importModuleConfig(file), file, options.signal);
   } else {
     throw new ConfigFileError(
       file,
@@ -63,6 +65,37 @@ function parseJson(file: string, text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new ConfigFileError(file, `is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Waits for a config module, but not for ever: an abort (Ctrl-C) rejects at once, and a module
+ * whose top-level await (or exported function) waits for something that can never happen — the
+ * event loop runs empty — is a `ConfigFileError` instead of Node's silent exit 13.
+ */
+async function untilSettledOrStuck<T>(loading: Promise<T>, file: string, signal: AbortSignal | undefined): Promise<T> {
+  signal?.throwIfAborted();
+  let onAbort: (() => void) | undefined;
+  let onIdle: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      loading,
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal?.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        onIdle = () =>
+          reject(
+            new ConfigFileError(
+              file,
+              'never finished loading: its top-level await (or the exported function) waits for something that can never happen; make the module settle',
+            ),
+          );
+        process.once('beforeExit', onIdle);
+      }),
+    ]);
+  } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    if (onIdle) process.removeListener('beforeExit', onIdle);
   }
 }
 

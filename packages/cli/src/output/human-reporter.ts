@@ -104,6 +104,11 @@ export function createHumanReporter(options: HumanReporterOptions): (event: TryE
             : `${stamp()} tearing down`,
         );
         return;
+      case 'abandoned':
+        line(
+          `${stamp()} ${paint('33', '!')} ${event.reason}${event.mayRemain ? `: ${event.mayRemain} may be left behind; remove it with \`${event.reap}\`` : ''}`,
+        );
+        return;
       case 'result': {
         const ok = event.exitCode === 0;
         line('');
