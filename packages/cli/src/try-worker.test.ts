@@ -142,3 +142,22 @@ describe('tryWorker on the in-memory reference provider', () => {
     expect(result).toMatchObject({ outcome: 'configuration-error', exitCode: 2 });
   });
 });
+
+describe('defect 2 (#23): --timeout beyond 2^31 − 1 ms', () => {
+  it('--timeout 2147484 waits instead of reporting TIMED OUT at once, and warns of no timer overflow', async () => {
+    const { run } = setup({ simulate: false });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const interrupt = new AbortController();
+    setTimeout(() => interrupt.abort(), 800);
+    try {
+      const result = await run({ timeoutSeconds: 2_147_484, signal: interrupt.signal });
+      expect(result.outcome).toBe('interrupted');
+      expect(result.elapsedSeconds).toBeGreaterThanOrEqual(0.7);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+});

@@ -245,7 +245,11 @@ export async function tryWorker(
       reported = open;
     }, 50);
     attachServer
-      .waitForRecord(config.worker.name, { timeoutMs: (timeoutSeconds + 60) * 1000, signal: waiting.signal })
+      .waitForRecord(config.worker.name, {
+        // setTimeout fires at once beyond 2^31 − 1 ms; `waiting` ends this wait anyway.
+        timeoutMs: Math.min((timeoutSeconds + 60) * 1000, 2 ** 31 - 1),
+        signal: waiting.signal,
+      })
       .then(
         (record) => {
           if (record.accepted) return;

@@ -10,6 +10,11 @@ export const DEFAULT_BUILD_WAIT_TIMEOUT = 600;
 export const DEFAULT_MISSING_TIMEOUT = 3600;
 /** Default `checkInstanceInterval`, in seconds. */
 export const DEFAULT_CHECK_INSTANCE_INTERVAL = 10;
+/**
+ * Smallest `checkInstanceInterval`, in seconds: a smaller value is raised to it, so a typo such
+ * as `1e-6` cannot make the worker poll its backend thousands of times a second.
+ */
+export const MIN_CHECK_INSTANCE_INTERVAL = 0.05;
 /** Default `stopTimeout`, in seconds: how long one `stopInstance` may take before it is aborted. */
 export const DEFAULT_STOP_TIMEOUT = 600;
 /** Default master port (`BUILDMASTER_PORT`). */
@@ -39,7 +44,7 @@ export interface LatentWorkerOptions<Instance extends InstanceHandle = InstanceH
   readonly buildWaitTimeout?: number | undefined;
   /** Seconds a substantiation may take, from request to attach; 0 disables. Default 3600. */
   readonly missingTimeout?: number | undefined;
-  /** Seconds between health checks while waiting for the worker to attach. Default 10. */
+  /** Seconds between health checks while waiting for the worker to attach. Default 10; at least 0.05 (smaller values are raised to it). */
   readonly checkInstanceInterval?: number | undefined;
   /**
    * Seconds one `stopInstance` may take before its `AbortSignal` aborts; 0 disables. A backend that
@@ -135,7 +140,7 @@ export function resolveTimings(options: LatentWorkerOptions<InstanceHandle>): Re
   return {
     buildWaitTimeout,
     missingTimeout,
-    checkInstanceInterval,
+    checkInstanceInterval: Math.max(checkInstanceInterval, MIN_CHECK_INSTANCE_INTERVAL),
     stopTimeout,
     maxBuilds,
     masterPort,
