@@ -1,5 +1,6 @@
 import { CannotSubstantiateError, LatentWorkerState } from '@latentci/core';
 import { createInMemoryProvider, type InMemoryProvider } from '@latentci/core/testing';
+import { createDockerProvider } from '@latentci/docker';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkerConfig } from './config/worker-config.js';
 import { EXIT_CODES } from './exit-codes.js';
@@ -159,5 +160,21 @@ describe('defect 2 (#23): --timeout beyond 2^31 − 1 ms', () => {
       process.off('warning', onWarning);
     }
     expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+});
+
+describe('defect 4 (#23): a settings error met at start is a configuration error (exit 2), not a backend error', () => {
+  it('a worker name Docker cannot use as a container name: exit 2, "fix the setting", no backend hint', async () => {
+    const result = await tryWorker(
+      {
+        provider: createDockerProvider({ image: 'busybox:latest', dockerHost: 'unix:///nonexistent/latentci.sock' }),
+        worker: { name: 'bad name', password: PASSWORD, masterId: 'cli-test-master' },
+      },
+      { master: '127.0.0.1:0', timeoutSeconds: 10 },
+    );
+    expect(result.outcome).toBe('configuration-error');
+    expect(result.exitCode).toBe(EXIT_CODES.configurationError);
+    expect(result.summary).toMatch(/cannot name a Docker container/);
+    expect(result.hints.join('\n')).not.toMatch(/backend is reachable/);
   });
 });
