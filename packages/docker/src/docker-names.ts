@@ -64,3 +64,17 @@ export function assertContainerName(name: string, workerName: string): void {
     `worker name ${quoteValue(workerName)} cannot name a Docker container (${quoteValue(name)}): Docker allows only ASCII letters, digits, "_", "." and "-"; rename the worker`,
   );
 }
+
+/**
+ * A user value as URL path segments: each `/`-separated part percent-encoded, so `?`, `#`, `%` and
+ * spaces stay in the path, and `.`/`..` parts (path traversal) are refused.
+ */
+export function encodePathSegments(value: string, setting: string): string {
+  const segments = value.split('/');
+  if (segments.some((segment) => segment === '.' || segment === '..' || segment === '')) {
+    throw new ConfigurationError(
+      `${setting} ${quoteValue(value)} has an empty, "." or ".." path part: give a valid image reference`,
+    );
+  }
+  return segments.map(encodeURIComponent).join('/');
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidHostConfigValueError, UnknownHostConfigKeyError } from './errors.js';
 import { createDockerProvider } from './docker-provider.js';
+import { InvalidHostConfigValueError, UnknownHostConfigKeyError } from './errors.js';
 import { convertPortBindings, hasInitSetting, toEngineHostConfig } from './host-config.js';
 
 describe('toEngineHostConfig', () => {

@@ -4,6 +4,7 @@ import type { InstanceEventSink, Logger } from '@latentci/core';
 import { ConfigurationError, isAbortError } from '@latentci/core';
 import type Dockerode from 'dockerode';
 import { type BuildOutputChunk, decodeBuildOutput } from './build-output.js';
+import { encodePathSegments } from './docker-names.js';
 import { engineStatusCode, translateEngineError } from './engine-errors.js';
 import { ImageNotFoundError } from './errors.js';
 import { findImage, type LocalImage, pullReference, runnableReference } from './image-reference.js';
@@ -62,7 +63,7 @@ function inspectImage(docker: Dockerode, image: string, signal: AbortSignal): Pr
   return new Promise((resolve, reject) => {
     docker.modem.dial(
       {
-        path: `/images/${image}/json`,
+        path: `/images/${encodePathSegments(image, 'image')}/json`,
         method: 'GET',
         abortSignal: signal,
         statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
