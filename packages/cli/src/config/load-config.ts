@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { ConfigFileError } from '../cli-errors.js';
 import { validateWorkerConfig } from './validate-config.js';
 import type { LoadedWorkerConfig } from './worker-config.js';
@@ -99,10 +98,22 @@ async function untilSettledOrStuck<T>(loading: Promise<T>, file: string, signal:
   }
 }
 
+/**
+ * tsx caches every transpiled module, world-readable, under the system temp folder (`tsx-<uid>`),
+ * and never removes it: a config with an inline password would be left there. Its cache is off
+ * when `TSX_DISABLE_CACHE` is set before tsx loads (also in its loader thread, which copies the
+ * environment when it starts), so tsx is imported only after setting it.
+ */
+async function loadTsImport(): Promise<typeof import('tsx/esm/api').tsImport> {
+  process.env.TSX_DISABLE_CACHE = '1';
+  return (await import('tsx/esm/api')).tsImport;
+}
+
 async function importModuleConfig(file: string): Promise<unknown> {
   const url = pathToFileURL(file).href;
   let module: Record<string, unknown>;
   try {
+    const tsImport = await loadTsImport();
     module = (await tsImport(url, url)) as Record<string, unknown>;
   } catch (error) {
     throw new ConfigFileError(file, `could not be loaded: ${(error as Error).message}`, { cause: error });

@@ -1,7 +1,7 @@
 import type { InstanceHandle, Provider } from '../contract/provider.js';
 import { ConfigurationError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { Redactor } from '../secrets/redactor.js';
+import { MIN_REDACTED_LENGTH, type Redactor } from '../secrets/redactor.js';
 import type { Clock } from './clock.js';
 
 /** Default `buildWaitTimeout` of the core, in seconds (Buildbot's 600). Container providers default it to 0. */
@@ -98,6 +98,18 @@ export function resolveTimings(options: LatentWorkerOptions<InstanceHandle>): Re
   if (options.password !== undefined && (typeof options.password !== 'string' || options.password.length === 0)) {
     throw new ConfigurationError(
       `worker "${options.name}": password must be a non-empty string, or left out to generate one`,
+    );
+  }
+  // The redactor cannot hide a password shorter than MIN_REDACTED_LENGTH, nor one printed line by
+  // line: such passwords are refused rather than printed in clear.
+  if (options.password !== undefined && options.password.length < MIN_REDACTED_LENGTH) {
+    throw new ConfigurationError(
+      `worker "${options.name}": password must have at least ${MIN_REDACTED_LENGTH} characters (a shorter one could not be kept out of logs), or be left out to generate one`,
+    );
+  }
+  if (options.password !== undefined && /[\u0000-\u001f\u007f]/.test(options.password)) {
+    throw new ConfigurationError(
+      `worker "${options.name}": password must not contain line breaks or other control characters (they could not be kept out of logs)`,
     );
   }
   const buildWaitTimeout = finiteNumber('buildWaitTimeout', options.buildWaitTimeout, DEFAULT_BUILD_WAIT_TIMEOUT);
