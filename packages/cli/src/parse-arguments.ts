@@ -63,6 +63,11 @@ export function parseArguments(argv: readonly string[]): Command {
     if (values.observe !== undefined && values.master !== undefined) {
       throw new UsageError('--observe and --master both say where to listen: give one of them');
     }
+    if (values.observe !== undefined && values.keep === true) {
+      throw new UsageError(
+        '--keep keeps an instance whose worker attached, and --observe never lets one attach (it only watches for a connection): drop one of them',
+      );
+    }
     let timeoutSeconds: number | undefined;
     if (values.timeout !== undefined) {
       timeoutSeconds = Number(values.timeout);
@@ -100,6 +105,9 @@ export function parseArguments(argv: readonly string[]): Command {
     if (config !== undefined && provider !== undefined) {
       throw new UsageError(`give latentci ${name} a config file or --provider, not both`);
     }
+    if (values['master-id'] !== undefined && String(values['master-id']).trim().length === 0) {
+      throw new UsageError('--master-id must not be empty: give the master id whose instances to act on');
+    }
     if (provider !== undefined && values['master-id'] === undefined) {
       throw new UsageError(
         `--provider needs --master-id <id>: the master whose instances to ${name === 'ls' ? 'list' : 'remove'}`,
@@ -116,7 +124,9 @@ export function parseArguments(argv: readonly string[]): Command {
         throw new UsageError(`--settings must be a JSON object: ${(error as Error).message}`, { cause: error });
       }
       if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
-        throw new UsageError('--settings must be a JSON object, e.g. {"host":"unix:///var/run/docker.sock"}');
+        throw new UsageError(
+          '--settings must be a JSON object, e.g. {"image":"busybox","dockerHost":"unix:///var/run/docker.sock"}',
+        );
       }
     }
     return {

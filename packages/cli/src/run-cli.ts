@@ -5,6 +5,7 @@ import { EXIT_CODES } from './exit-codes.js';
 import { LS_HELP, MAIN_HELP, REAP_HELP, TRY_HELP } from './help-text.js';
 import { type InstanceSource, listInstances, reapInstances } from './instances.js';
 import { createHumanReporter, createJsonReporter } from './output/human-reporter.js';
+import { printable, printableLines } from './output/terminal-text.js';
 import { type Command, parseArguments } from './parse-arguments.js';
 import type { TryEvent } from './try-events.js';
 import { DEFAULT_TRY_TIMEOUT, tryWorker } from './try-worker.js';
@@ -67,9 +68,12 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 }
 
 async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo): Promise<number> {
+  const timeline = createHumanReporter({ write: io.stdout, tty: io.tty });
+  // In human mode a configuration error is an error message: it goes to stderr, as every error does.
+  const errors = createHumanReporter({ write: io.stderr, tty: false });
   const report: (event: TryEvent) => void = command.json
     ? createJsonReporter(io.stdout)
-    : createHumanReporter({ write: io.stdout, tty: io.tty });
+    : (event) => (event.event === 'result' && event.outcome === 'configuration-error' ? errors : timeline)(event);
   let config: Awaited<ReturnType<typeof loadWorkerConfig>>;
   try {
     config = await loadWorkerConfig(command.config, { cwd: io.cwd, signal: io.signal });
@@ -145,7 +149,7 @@ async function runInstances(command: Extract<Command, { command: 'ls' | 'reap' }
       );
       for (const instance of reaped.removed) io.stdout(`  removed ${instance.name ?? instance.id}\n`);
       for (const { instance, message } of reaped.failed)
-        io.stdout(`  could not remove ${instance.name ?? instance.id}: ${message}\n`);
+        io.stderr(`  could not remove ${instance.name ?? instance.id}: ${printable(message)}\n`);
     }
     return reaped.failed.length === 0 ? EXIT_CODES.attached : EXIT_CODES.backendError;
   } catch (error) {
@@ -179,10 +183,10 @@ function reportError(io: CliIo, json: boolean, error: unknown, command: string):
     io.stdout(`${JSON.stringify({ event: 'error', command, exitCode, code, message })}\n`);
   } else if (exitCode === EXIT_CODES.internalError) {
     io.stderr(
-      `latentci ${command}: unexpected error (please report it): ${error instanceof Error ? (error.stack ?? message) : message}\n`,
+      `latentci ${command}: unexpected error (please report it): ${printableLines(error instanceof Error ? (error.stack ?? message) : message)}\n`,
     );
   } else {
-    io.stderr(`latentci ${command}: ${message}\n`);
+    io.stderr(`latentci ${command}: ${printableLines(message)}\n`);
   }
   return exitCode;
 }
