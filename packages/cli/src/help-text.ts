@@ -26,6 +26,8 @@ failed, crashed (with its last log lines), or timed out. Then removes everything
 Options:
   --timeout <seconds>   how long the worker gets to connect (default ${DEFAULT_TRY_TIMEOUT})
   --keep                leave the instance running after it attached (remove it with latentci reap)
+  --replace             remove an existing instance of the same worker and master id first (by
+                        default try refuses: it may be another run's or a master's sharing the id)
   --master <host:port>  listen there and tell the worker to connect there (port 0: a free port)
   --observe <host:port> only observe: listen without answering as a master; a TCP connection
                         counts as "reached" (for workers speaking Buildbot's own protocol)
@@ -65,6 +67,7 @@ export const REAP_HELP = `latentci reap <config> [options]
 latentci reap --provider <package> --master-id <id> [options]
 
 Removes every instance labelled as started by latentci for the master: what a crashed master left.
+  --dry-run             only print what would be removed
 
 ${INSTANCE_OPTIONS}
 Exit codes: 0 all removed, 2 config or usage error, 6 backend error or some could not be removed.

@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { importBusyboxImage } from '@latentci/docker/testing';
+import Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from './exit-codes.js';
 import { runCli } from './run-cli.js';
@@ -250,5 +252,43 @@ describe('defect 9 (#23): what the CLI prints', () => {
     expect(stdout).toBe('');
     expect(stderr).toContain('CONFIGURATION ERROR');
     expect(stderr.length).toBeLessThan(20_000);
+  });
+});
+
+describe('defect 10 (#23): reap --dry-run', () => {
+  const dockerProvider = fileURLToPath(new URL('../../docker/src/index.ts', import.meta.url));
+
+  it('prints what reap would remove and removes nothing', async () => {
+    const docker = new Dockerode();
+    const image = await importBusyboxImage({ docker });
+    const masterId = `latentci-dry-run-${process.pid}`;
+    const container = await docker.createContainer({
+      Image: image,
+      Cmd: ['true'],
+      name: `latentci-dry-run-${process.pid}`,
+      Labels: { 'io.latentci.managed': 'true', 'io.latentci.master': masterId, 'io.latentci.worker': 'w' },
+    });
+    try {
+      const settings = JSON.stringify({ image });
+      const dry = await run([
+        'reap',
+        '--provider',
+        dockerProvider,
+        '--settings',
+        settings,
+        '--master-id',
+        masterId,
+        '--dry-run',
+      ]);
+      expect(dry.code).toBe(EXIT_CODES.attached);
+      expect(dry.stdout).toContain(`dry run: would remove 1 instance(s) of master "${masterId}"`);
+      expect(dry.stdout).toContain(`would remove latentci-dry-run-${process.pid}`);
+      expect((await container.inspect()).Id).toBe(container.id);
+      const reaped = await run(['reap', '--provider', dockerProvider, '--settings', settings, '--master-id', masterId]);
+      expect(reaped.stdout).toContain('removed 1 instance(s)');
+      await expect(container.inspect()).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
   });
 });

@@ -100,6 +100,7 @@ async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo):
       keep: command.keep,
       observe: command.observe,
       master: command.master,
+      replace: command.replace,
       signal: io.signal,
       abandon: io.abandon,
       onEvent: report,
@@ -135,6 +136,24 @@ async function runInstances(command: Extract<Command, { command: 'ls' | 'reap' }
             listed.instances.map((i) => [i.id, i.name ?? '', i.workerName, i.state ?? '']),
           ),
         );
+      }
+      return EXIT_CODES.attached;
+    }
+    if (command.dryRun) {
+      const listed = await listInstances(source, options);
+      if (command.json) {
+        io.stdout(
+          `${JSON.stringify({ event: 'result', command: 'reap', dryRun: true, provider: listed.provider, ...listed.owner, wouldRemove: listed.instances })}\n`,
+        );
+      } else {
+        io.stdout(
+          `dry run: would remove ${listed.instances.length} instance(s) of master "${listed.owner.masterId}"${listed.owner.workerName ? ` worker "${listed.owner.workerName}"` : ''} (${listed.provider})\n`,
+        );
+        for (const instance of listed.instances) {
+          io.stdout(
+            `  would remove ${printable(instance.name ?? instance.id)}${instance.state ? ` (${instance.state})` : ''}\n`,
+          );
+        }
       }
       return EXIT_CODES.attached;
     }

@@ -178,3 +178,20 @@ describe('defect 4 (#23): a settings error met at start is a configuration error
     expect(result.hints.join('\n')).not.toMatch(/backend is reachable/);
   });
 });
+
+describe('defect 10 (#23): try does not silently remove an instance it did not start', () => {
+  it('refuses while an instance of the same worker and master id exists, and removes it with --replace', async () => {
+    const { provider, run } = setup();
+    const kept = await run({ keep: true });
+    expect(kept.outcome).toBe('attached');
+    expect(provider.liveInstances).toHaveLength(1);
+    const refused = await run();
+    expect(refused.outcome).toBe('configuration-error');
+    expect(refused.exitCode).toBe(EXIT_CODES.configurationError);
+    expect(refused.summary).toMatch(/already exists .*pass --replace/);
+    expect(provider.liveInstances).toHaveLength(1);
+    const replaced = await run({ replace: true });
+    expect(replaced.outcome).toBe('attached');
+    expect(provider.liveInstances).toEqual([]);
+  });
+});

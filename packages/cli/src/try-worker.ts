@@ -42,6 +42,11 @@ export interface TryWorkerOptions {
   readonly observe?: string | undefined;
   /** `host:port` the worker is told to connect to and the CLI listens on (overrides `worker.masterFQDN`); port 0 picks a free one. */
   readonly master?: string | undefined;
+  /**
+   * Remove an existing instance of the same name first (Buildbot's behaviour). Default: refuse,
+   * as it may belong to another run or to a master sharing the `masterId`.
+   */
+  readonly replace?: boolean | undefined;
   /** Aborting it ends the try as interrupted, after removing everything started. */
   readonly signal?: AbortSignal | undefined;
   /** Aborting it abandons the teardown at once (a second Ctrl-C); the result says what may be left. */
@@ -136,6 +141,30 @@ export async function tryWorker(
     provider = await providerFromConfig(config, { cwd: options.cwd });
   } catch (error) {
     return early(configurationFailure(error));
+  }
+
+  if (options.replace !== true && typeof provider.listOrphans === 'function') {
+    const masterId = config.worker.masterId ?? DEFAULT_MASTER_ID;
+    let existing: readonly { readonly id: string; readonly name?: string | undefined }[] = [];
+    try {
+      existing = await provider.listOrphans(
+        { masterId, workerName: config.worker.name },
+        { signal: options.signal ?? new AbortController().signal },
+      );
+    } catch {
+      // The start will meet (and report) the same backend problem.
+    }
+    if (existing.length > 0) {
+      const names = existing.map((instance) => instance.name ?? instance.id).join(', ');
+      return early(
+        Object.assign(
+          new Error(
+            `an instance of worker "${config.worker.name}" for master id "${masterId}" already exists (${names}): it may belong to another \`latentci try\` or to a master sharing that masterId, and starting would remove it; pass --replace to remove it, give worker.masterId a value of its own, or remove it with \`${reapCommand(config)}\``,
+          ),
+          { code: 'CONFIGURATION_ERROR' },
+        ),
+      );
+    }
   }
 
   let server: AttachServer | undefined;

@@ -52,7 +52,19 @@ async function lookUpImage(context: ImageContext, image: string): Promise<string
   if (inspected && findImage(image, [inspected])) return runnableReference(image, inspected);
   const images = await context.docker.listImages({ all: false, abortSignal: context.signal });
   const found = findImage(image, images);
-  return found === undefined ? undefined : runnableReference(image, found);
+  if (found === undefined) return undefined;
+  const reference = runnableReference(image, found);
+  // Buildbot's rule takes any local tag of a tag-less name: say so when the choice was not unique.
+  const candidates = images.flatMap((candidate) =>
+    (candidate.RepoTags ?? []).filter((tag) => !image.includes(':') && tag.startsWith(`${image}:`)),
+  );
+  if (candidates.length > 1) {
+    context.logger.log(
+      'warn',
+      `image "${image}" has no tag and ${candidates.length} local tags match (${candidates.slice(0, 10).join(', ')}${candidates.length > 10 ? ', …' : ''}): using ${reference}; give the tag to choose`,
+    );
+  }
+  return reference;
 }
 
 /**
