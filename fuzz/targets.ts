@@ -116,6 +116,28 @@ export const fuzzTargets: readonly FuzzTarget[] = [
       ),
   },
   {
+    // Issue #23 defect 8: deep nesting and summed widths end in a typed error, never a raw
+    // RangeError or a huge string.
+    name: 'Interpolate limits (deep nesting, summed widths)',
+    run: (numRuns, seed) =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 3000 }),
+          fc.integer({ min: 0, max: 1_000_000 }),
+          fc.integer({ min: 1, max: 40 }),
+          async (levels, width, count) =>
+            onlyTypedErrorsAsync(async () => {
+              const format = `${'%(prop:branch:-'.repeat(levels)}x${')s'.repeat(levels)}${`%(prop:branch)${width}s`.repeat(count)}`;
+              const rendered = await render(new Interpolate(format), properties);
+              if (typeof rendered !== 'string' || rendered.length > 10_000_000) {
+                throw new Error(`rendered ${typeof rendered} of ${String((rendered as string).length)} characters`);
+              }
+            }),
+        ),
+        { numRuns: Math.max(1, Math.floor(numRuns / 100)), seed },
+      ),
+  },
+  {
     name: 'masterFQDN parsing',
     run: async (numRuns, seed) =>
       fc.assert(

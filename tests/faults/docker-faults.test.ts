@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import {
   CannotSubstantiateError,
+  ConfigurationError,
+  Interpolate,
   LatentWorker,
   LatentWorkerState,
   SubstantiationCancelledError,
@@ -149,6 +151,40 @@ describe('Docker faults', () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
     }
+  });
+
+  it('settings the engine or Docker refuses (issue #23 defect 4): non-retryable at once, nothing left', async () => {
+    const cases = [
+      // The engine answers 400 for the value.
+      {
+        name: 'fault-engine-400',
+        provider: createDockerProvider({ image, hostconfig: { cpuset_cpus: new Interpolate('abc') } }),
+      },
+      // Docker's container name rule, checked before any request.
+      { name: 'fault bad name', provider: createDockerProvider({ image }) },
+    ];
+    let slowest = 0;
+    for (const { name, provider } of cases) {
+      const target = new LatentWorker({
+        name,
+        provider,
+        masterId,
+        masterFQDN: `${server.host}:${server.port}`,
+        buildWaitTimeout: 0,
+        missingTimeout: 60,
+      });
+      workers.push(target);
+      const started = performance.now();
+      const error = await target.substantiate().catch((caught: unknown) => caught);
+      slowest = Math.max(slowest, performance.now() - started);
+      expect(error).toBeInstanceOf(CannotSubstantiateError);
+      expect((error as CannotSubstantiateError).retryable).toBe(false);
+      expect((error as Error & { cause?: unknown }).cause).toBeInstanceOf(ConfigurationError);
+      await target.whenIdle();
+    }
+    const leaks = await leftBehind();
+    expect(leaks).toBe(0);
+    recordFaultCase({ backend: 'docker', fault: 'settings refused', faultsInjected: 2, leaks, decisionMs: slowest });
   });
 
   it('a pull that hangs (a registry that never answers): missingTimeout decides, nothing left', async () => {

@@ -30,6 +30,13 @@ export interface TryFacts {
   readonly failure?: { readonly code: string; readonly message: string } | undefined;
   /** The last lines the instance printed. */
   readonly lastLogLines: readonly string[];
+  /**
+   * The backend (this provider label) never answered the start: `startInstance` had not returned
+   * when the time ran out, and it reported no progress. The instance's network was never tested.
+   */
+  readonly unansweredBackend?: string | undefined;
+  /** The cleanup did not finish (budget exceeded, abandoned, or the stop failed): what may be left and how to remove it. */
+  readonly leftBehind?: { readonly what: string; readonly reap: string; readonly why: string } | undefined;
 }
 
 export interface Diagnosis {
@@ -50,6 +57,19 @@ const CONFIGURATION_CODES = new Set(['CONFIGURATION_ERROR', 'RENDER_ERROR', 'UNS
 
 /** Turns what was observed into an outcome, an exit code, a summary and hints. Pure. */
 export function diagnose(facts: TryFacts): Diagnosis {
+  const diagnosis = diagnoseOutcome(facts);
+  const left = facts.leftBehind;
+  if (left === undefined) return diagnosis;
+  const warning = `${left.why}: ${left.what} may be left behind; remove it with \`${left.reap}\``;
+  return {
+    ...diagnosis,
+    summary:
+      diagnosis.outcome === 'interrupted' ? `interrupted; the cleanup did not finish (${left.why})` : diagnosis.summary,
+    hints: [warning, ...diagnosis.hints],
+  };
+}
+
+function diagnoseOutcome(facts: TryFacts): Diagnosis {
   const reachedMaster = facts.attached || facts.connectionsSeen > 0 || facts.refusals.length > 0;
   const base = { reachedMaster, lastLogLines: facts.lastLogLines };
   const failure = facts.failure;
@@ -127,6 +147,19 @@ export function diagnose(facts: TryFacts): Diagnosis {
           ? 'its last log lines are shown above: they usually say why it exited'
           : 'it printed nothing: check the image entrypoint/command and that the image runs a worker',
         'the worker gets BUILDMASTER, BUILDMASTER_PORT, WORKERNAME and WORKERPASS: check the image uses them',
+      ],
+    };
+  }
+  if ((failure === undefined || failure.code === 'SUBSTANTIATION_TIMEOUT') && facts.unansweredBackend !== undefined) {
+    return {
+      ...base,
+      outcome: 'backend-error',
+      exitCode: EXIT_CODES.backendError,
+      authenticated: null,
+      summary: `the backend (${facts.unansweredBackend}) did not answer: starting the instance had not returned after ${facts.timeoutSeconds}s, so no worker could connect and the master address was never tested`,
+      hints: [
+        'check that the backend address in the provider settings is right and that the backend answers there (for Docker: `docker -H <dockerHost> info`); an address that accepts connections but never answers is often a wrong port, or a proxy or firewall in between',
+        'if the backend is only slow, raise --timeout',
       ],
     };
   }

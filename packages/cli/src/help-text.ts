@@ -1,4 +1,4 @@
-import { DEFAULT_TRY_TIMEOUT } from './try-worker.js';
+import { DEFAULT_TRY_TIMEOUT, TEARDOWN_BUDGET_SECONDS } from './try-worker.js';
 
 export const MAIN_HELP = `latentci — try latent-worker configurations in seconds, and clean up after crashed masters
 
@@ -26,6 +26,8 @@ failed, crashed (with its last log lines), or timed out. Then removes everything
 Options:
   --timeout <seconds>   how long the worker gets to connect (default ${DEFAULT_TRY_TIMEOUT})
   --keep                leave the instance running after it attached (remove it with latentci reap)
+  --replace             remove an existing instance of the same worker and master id first (by
+                        default try refuses: it may be another run's or a master's sharing the id)
   --master <host:port>  listen there and tell the worker to connect there (port 0: a free port)
   --observe <host:port> only observe: listen without answering as a master; a TCP connection
                         counts as "reached" (for workers speaking Buildbot's own protocol)
@@ -34,7 +36,10 @@ Options:
 
 Exit codes: 0 attached (or reached, with --observe), 2 config error, 3 crashed before connecting,
 4 timed out / never connected, 5 reached but authentication failed, 6 backend error, 130 interrupted.
-Ctrl-C stops waiting and removes the instance.
+Ctrl-C stops waiting and removes the instance. The cleanup is bounded: each stop gets
+${TEARDOWN_BUDGET_SECONDS}s and the whole teardown ${TEARDOWN_BUDGET_SECONDS + 5}s, whatever the backend does; a second Ctrl-C
+abandons it at once. Either way the output names what may be left and \`latentci reap <config>\`
+removes it.
 `;
 
 const INSTANCE_OPTIONS = `Options:
@@ -62,6 +67,7 @@ export const REAP_HELP = `latentci reap <config> [options]
 latentci reap --provider <package> --master-id <id> [options]
 
 Removes every instance labelled as started by latentci for the master: what a crashed master left.
+  --dry-run             only print what would be removed
 
 ${INSTANCE_OPTIONS}
 Exit codes: 0 all removed, 2 config or usage error, 6 backend error or some could not be removed.

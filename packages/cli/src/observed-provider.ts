@@ -4,6 +4,10 @@ import type { InstanceHandle, Provider } from '@latentci/core';
 export interface InstanceSighting {
   instanceName: string | undefined;
   instanceId: string | undefined;
+  /** A `startInstance` call has not returned, or ended only because it was aborted: the backend has not answered it. */
+  startPending?: boolean;
+  /** The last `stopInstance` threw (e.g. it ran past the stop budget): what it was may still exist. */
+  stopFailure?: string | undefined;
 }
 
 /** Wraps a provider so that the instance's name and id are known to the CLI (for `--keep` and reporting). */
@@ -14,11 +18,31 @@ export function observeProvider(provider: Provider, sighting: InstanceSighting):
     capabilities: provider.capabilities,
     async startInstance(request, options) {
       sighting.instanceName = request.instanceName;
-      const instance: InstanceHandle = await provider.startInstance(request, options);
-      if (instance) sighting.instanceId = instance.id;
-      return instance;
+      sighting.startPending = true;
+      try {
+        const instance: InstanceHandle = await provider.startInstance(request, options);
+        sighting.startPending = false;
+        if (instance) sighting.instanceId = instance.id;
+        return instance;
+      } catch (error) {
+        // A start that only ended because it was aborted (the timeout) was never answered.
+        if (!options.signal.aborted) sighting.startPending = false;
+        throw error;
+      }
     },
-    stopInstance: (target, options) => provider.stopInstance(target, options),
+    async stopInstance(target, options) {
+      try {
+        await provider.stopInstance(target, options);
+        sighting.stopFailure = undefined;
+      } catch (error) {
+        sighting.stopFailure = options.signal.aborted
+          ? 'it did not answer in time'
+          : error instanceof Error
+            ? error.message
+            : String(error);
+        throw error;
+      }
+    },
   };
   const optional: Partial<Provider> = {};
   if (provider.checkInstance)

@@ -11,6 +11,7 @@ describe('parseArguments', () => {
       keep: true,
       observe: undefined,
       master: '127.0.0.1:0',
+      replace: false,
       json: true,
     });
   });
@@ -43,6 +44,7 @@ describe('parseArguments', () => {
       provider: '@latentci/docker',
       settings: { a: 1 },
       masterId: 'm1',
+      dryRun: false,
       workerName: 'w',
       json: false,
     });

@@ -11,6 +11,8 @@ export type Command =
       readonly keep: boolean;
       readonly observe: string | undefined;
       readonly master: string | undefined;
+      /** Remove an existing instance of the same name (another run's, or a master's sharing the masterId). */
+      readonly replace: boolean;
       readonly json: boolean;
     }
   | {
@@ -20,6 +22,8 @@ export type Command =
       readonly settings: Readonly<Record<string, unknown>> | undefined;
       readonly masterId: string | undefined;
       readonly workerName: string | undefined;
+      /** `reap`: only print what would be removed. */
+      readonly dryRun: boolean;
       readonly json: boolean;
     };
 
@@ -51,6 +55,7 @@ export function parseArguments(argv: readonly string[]): Command {
       keep: { type: 'boolean' },
       observe: { type: 'string' },
       master: { type: 'string' },
+      replace: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -62,6 +67,11 @@ export function parseArguments(argv: readonly string[]): Command {
     }
     if (values.observe !== undefined && values.master !== undefined) {
       throw new UsageError('--observe and --master both say where to listen: give one of them');
+    }
+    if (values.observe !== undefined && values.keep === true) {
+      throw new UsageError(
+        '--keep keeps an instance whose worker attached, and --observe never lets one attach (it only watches for a connection): drop one of them',
+      );
     }
     let timeoutSeconds: number | undefined;
     if (values.timeout !== undefined) {
@@ -77,6 +87,7 @@ export function parseArguments(argv: readonly string[]): Command {
       keep: values.keep === true,
       observe: values.observe as string | undefined,
       master: values.master as string | undefined,
+      replace: values.replace === true,
       json: values.json === true,
     };
   }
@@ -86,6 +97,7 @@ export function parseArguments(argv: readonly string[]): Command {
       settings: { type: 'string' },
       'master-id': { type: 'string' },
       worker: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -99,6 +111,12 @@ export function parseArguments(argv: readonly string[]): Command {
     }
     if (config !== undefined && provider !== undefined) {
       throw new UsageError(`give latentci ${name} a config file or --provider, not both`);
+    }
+    if (name === 'ls' && values['dry-run'] === true) {
+      throw new UsageError('--dry-run goes with latentci reap: ls never removes anything');
+    }
+    if (values['master-id'] !== undefined && String(values['master-id']).trim().length === 0) {
+      throw new UsageError('--master-id must not be empty: give the master id whose instances to act on');
     }
     if (provider !== undefined && values['master-id'] === undefined) {
       throw new UsageError(
@@ -116,7 +134,9 @@ export function parseArguments(argv: readonly string[]): Command {
         throw new UsageError(`--settings must be a JSON object: ${(error as Error).message}`, { cause: error });
       }
       if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
-        throw new UsageError('--settings must be a JSON object, e.g. {"host":"unix:///var/run/docker.sock"}');
+        throw new UsageError(
+          '--settings must be a JSON object, e.g. {"image":"busybox","dockerHost":"unix:///var/run/docker.sock"}',
+        );
       }
     }
     return {
@@ -126,6 +146,7 @@ export function parseArguments(argv: readonly string[]): Command {
       settings,
       masterId: values['master-id'] as string | undefined,
       workerName: values.worker as string | undefined,
+      dryRun: values['dry-run'] === true,
       json: values.json === true,
     };
   }

@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { importBusyboxImage } from '@latentci/docker/testing';
+import Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from './exit-codes.js';
 import { runCli } from './run-cli.js';
@@ -90,8 +92,9 @@ describe('latentci (runCli)', () => {
     );
     const human = await run(['try', 'broken.json']);
     expect(human.code).toBe(2);
-    expect(human.stdout).toContain('CONFIGURATION ERROR');
-    expect(human.stdout).toContain('masterFQND');
+    expect(human.stderr).toContain('CONFIGURATION ERROR');
+    expect(human.stderr).toContain('masterFQND');
+    expect(human.stdout).toBe('');
     const json = await run(['try', 'broken.json', '--json']);
     expect(JSON.parse(json.stdout.trim())).toMatchObject({
       event: 'result',
@@ -102,9 +105,9 @@ describe('latentci (runCli)', () => {
 
   it('reports a provider package that is not installed as a configuration error saying how to install it', async () => {
     writeFileSync(join(directory, 'missing.json'), '{"provider":"latentci-provider-nowhere","worker":{"name":"w"}}');
-    const { code, stdout } = await run(['try', 'missing.json']);
+    const { code, stderr } = await run(['try', 'missing.json']);
     expect(code).toBe(2);
-    expect(stdout).toContain('npm install latentci-provider-nowhere');
+    expect(stderr).toContain('npm install latentci-provider-nowhere');
   });
 
   it('tries a TS config and prints a timeline ending in ATTACHED, without the password', async () => {
@@ -201,5 +204,91 @@ describe('latentci (runCli)', () => {
       code: 0,
       stdout: expect.stringContaining('removed 0 instance(s) of master "run-cli-master"'),
     });
+  });
+});
+
+describe('defect 9 (#23): what the CLI prints', () => {
+  const dockerProvider = fileURLToPath(new URL('../../docker/src/index.ts', import.meta.url));
+
+  it("the --settings example of the CLI's own message is accepted by the CLI", async () => {
+    const refused = await run(['ls', '--provider', dockerProvider, '--master-id', 'x', '--settings', '[]']);
+    const example = /e\.g\. (\{.*\})/.exec(refused.stderr)?.[1];
+    expect(example).toBeDefined();
+    const listed = await run([
+      'ls',
+      '--provider',
+      dockerProvider,
+      '--master-id',
+      `latentci-nobody-${process.pid}`,
+      '--settings',
+      example ?? '',
+    ]);
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(EXIT_CODES.attached);
+  });
+
+  it('--observe with --keep is a usage error instead of dropping --keep', async () => {
+    const { code, stderr } = await run(['try', 'x.json', '--observe', '127.0.0.1:0', '--keep']);
+    expect(code).toBe(EXIT_CODES.configurationError);
+    expect(stderr).toMatch(/--keep .* --observe .*drop one of them/);
+  });
+
+  it("reap --master-id '' is a usage error", async () => {
+    for (const id of ['', '   ']) {
+      const { code, stderr } = await run(['reap', '--provider', dockerProvider, '--master-id', id]);
+      expect(code).toBe(EXIT_CODES.configurationError);
+      expect(stderr).toMatch(/--master-id must not be empty/);
+    }
+  });
+
+  it('a 20 MB name in an error message is cut, and errors go to stderr', async () => {
+    const name = 'n'.repeat(20 * 1024 * 1024);
+    writeFileSync(
+      join(directory, 'huge.json'),
+      JSON.stringify({ provider: '@latentci/docker', worker: { name, bad: 1 } }),
+    );
+    const { code, stdout, stderr } = await run(['try', 'huge.json']);
+    expect(code).toBe(EXIT_CODES.configurationError);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('CONFIGURATION ERROR');
+    expect(stderr.length).toBeLessThan(20_000);
+  });
+});
+
+describe('defect 10 (#23): reap --dry-run', () => {
+  const dockerProvider = fileURLToPath(new URL('../../docker/src/index.ts', import.meta.url));
+
+  it('prints what reap would remove and removes nothing', async () => {
+    const docker = new Dockerode();
+    const image = await importBusyboxImage({ docker });
+    const masterId = `latentci-dry-run-${process.pid}`;
+    const container = await docker.createContainer({
+      Image: image,
+      Cmd: ['true'],
+      name: `latentci-dry-run-${process.pid}`,
+      Labels: { 'io.latentci.managed': 'true', 'io.latentci.master': masterId, 'io.latentci.worker': 'w' },
+    });
+    try {
+      const settings = JSON.stringify({ image });
+      const dry = await run([
+        'reap',
+        '--provider',
+        dockerProvider,
+        '--settings',
+        settings,
+        '--master-id',
+        masterId,
+        '--dry-run',
+      ]);
+      expect(dry.code).toBe(EXIT_CODES.attached);
+      expect(dry.stdout).toContain(`dry run: would remove 1 instance(s) of master "${masterId}"`);
+      expect(dry.stdout).toContain(`would remove latentci-dry-run-${process.pid}`);
+      expect((await container.inspect()).Id).toBe(container.id);
+      const reaped = await run(['reap', '--provider', dockerProvider, '--settings', settings, '--master-id', masterId]);
+      expect(reaped.stdout).toContain('removed 1 instance(s)');
+      await expect(container.inspect()).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
   });
 });

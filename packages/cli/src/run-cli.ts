@@ -5,6 +5,7 @@ import { EXIT_CODES } from './exit-codes.js';
 import { LS_HELP, MAIN_HELP, REAP_HELP, TRY_HELP } from './help-text.js';
 import { type InstanceSource, listInstances, reapInstances } from './instances.js';
 import { createHumanReporter, createJsonReporter } from './output/human-reporter.js';
+import { printable, printableLines } from './output/terminal-text.js';
 import { type Command, parseArguments } from './parse-arguments.js';
 import type { TryEvent } from './try-events.js';
 import { DEFAULT_TRY_TIMEOUT, tryWorker } from './try-worker.js';
@@ -19,6 +20,8 @@ export interface CliIo {
   readonly cwd: string;
   /** Aborting it interrupts the command (exit code 130) after cleaning up. */
   readonly signal?: AbortSignal | undefined;
+  /** Aborting it abandons a cleanup in progress (a second Ctrl-C); the command says what may be left. */
+  readonly abandon?: AbortSignal | undefined;
 }
 
 function defaultIo(): CliIo {
@@ -65,23 +68,27 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 }
 
 async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo): Promise<number> {
+  const timeline = createHumanReporter({ write: io.stdout, tty: io.tty });
+  // In human mode a configuration error is an error message: it goes to stderr, as every error does.
+  const errors = createHumanReporter({ write: io.stderr, tty: false });
   const report: (event: TryEvent) => void = command.json
     ? createJsonReporter(io.stdout)
-    : createHumanReporter({ write: io.stdout, tty: io.tty });
+    : (event) => (event.event === 'result' && event.outcome === 'configuration-error' ? errors : timeline)(event);
   let config: Awaited<ReturnType<typeof loadWorkerConfig>>;
   try {
-    config = await loadWorkerConfig(command.config, { cwd: io.cwd });
+    config = await loadWorkerConfig(command.config, { cwd: io.cwd, signal: io.signal });
   } catch (error) {
-    if (!isConfigurationLike(error)) throw error;
+    const interrupted = io.signal?.aborted === true;
+    if (!interrupted && !isConfigurationLike(error)) throw error;
     const diagnosis = diagnose({
       mode: command.observe === undefined ? 'attach' : 'observe',
       master: '(not started)',
       timeoutSeconds: command.timeoutSeconds ?? DEFAULT_TRY_TIMEOUT,
-      interrupted: false,
+      interrupted,
       attached: false,
       connectionsSeen: 0,
       refusals: [],
-      failure: errorFacts(error),
+      failure: interrupted ? undefined : errorFacts(error),
       lastLogLines: [],
     });
     report({ event: 'result', ...diagnosis, master: '(not started)', kept: false, elapsedSeconds: 0 });
@@ -93,7 +100,9 @@ async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo):
       keep: command.keep,
       observe: command.observe,
       master: command.master,
+      replace: command.replace,
       signal: io.signal,
+      abandon: io.abandon,
       onEvent: report,
       cwd: io.cwd,
     });
@@ -107,7 +116,7 @@ async function runInstances(command: Extract<Command, { command: 'ls' | 'reap' }
   try {
     const source: InstanceSource =
       command.config !== undefined
-        ? { config: await loadWorkerConfig(command.config, { cwd: io.cwd }) }
+        ? { config: await loadWorkerConfig(command.config, { cwd: io.cwd, signal: io.signal }) }
         : { provider: command.provider!, settings: command.settings ?? {}, masterId: command.masterId! };
     const options = { masterId: command.masterId, workerName: command.workerName, cwd: io.cwd, signal: io.signal };
     if (command.command === 'ls') {
@@ -130,6 +139,24 @@ async function runInstances(command: Extract<Command, { command: 'ls' | 'reap' }
       }
       return EXIT_CODES.attached;
     }
+    if (command.dryRun) {
+      const listed = await listInstances(source, options);
+      if (command.json) {
+        io.stdout(
+          `${JSON.stringify({ event: 'result', command: 'reap', dryRun: true, provider: listed.provider, ...listed.owner, wouldRemove: listed.instances })}\n`,
+        );
+      } else {
+        io.stdout(
+          `dry run: would remove ${listed.instances.length} instance(s) of master "${listed.owner.masterId}"${listed.owner.workerName ? ` worker "${listed.owner.workerName}"` : ''} (${listed.provider})\n`,
+        );
+        for (const instance of listed.instances) {
+          io.stdout(
+            `  would remove ${printable(instance.name ?? instance.id)}${instance.state ? ` (${instance.state})` : ''}\n`,
+          );
+        }
+      }
+      return EXIT_CODES.attached;
+    }
     const reaped = await reapInstances(source, options);
     if (command.json) {
       io.stdout(
@@ -141,7 +168,7 @@ async function runInstances(command: Extract<Command, { command: 'ls' | 'reap' }
       );
       for (const instance of reaped.removed) io.stdout(`  removed ${instance.name ?? instance.id}\n`);
       for (const { instance, message } of reaped.failed)
-        io.stdout(`  could not remove ${instance.name ?? instance.id}: ${message}\n`);
+        io.stderr(`  could not remove ${instance.name ?? instance.id}: ${printable(message)}\n`);
     }
     return reaped.failed.length === 0 ? EXIT_CODES.attached : EXIT_CODES.backendError;
   } catch (error) {
@@ -175,10 +202,10 @@ function reportError(io: CliIo, json: boolean, error: unknown, command: string):
     io.stdout(`${JSON.stringify({ event: 'error', command, exitCode, code, message })}\n`);
   } else if (exitCode === EXIT_CODES.internalError) {
     io.stderr(
-      `latentci ${command}: unexpected error (please report it): ${error instanceof Error ? (error.stack ?? message) : message}\n`,
+      `latentci ${command}: unexpected error (please report it): ${printableLines(error instanceof Error ? (error.stack ?? message) : message)}\n`,
     );
   } else {
-    io.stderr(`latentci ${command}: ${message}\n`);
+    io.stderr(`latentci ${command}: ${printableLines(message)}\n`);
   }
   return exitCode;
 }

@@ -35,6 +35,8 @@ export type TryEvent =
       readonly reason?: string;
     }
   | { readonly event: 'teardown'; readonly kept: boolean; readonly instanceName?: string }
+  /** The teardown did not finish: why, what may be left, and the command that removes it. */
+  | { readonly event: 'abandoned'; readonly reason: string; readonly mayRemain?: string; readonly reap?: string }
   | ({ readonly event: 'result' } & TryResult);
 
 /** The result of one try: the diagnosis, plus what was left behind. */

@@ -1,5 +1,6 @@
 import { CannotSubstantiateError, LatentWorkerState } from '@latentci/core';
 import { createInMemoryProvider, type InMemoryProvider } from '@latentci/core/testing';
+import { createDockerProvider } from '@latentci/docker';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkerConfig } from './config/worker-config.js';
 import { EXIT_CODES } from './exit-codes.js';
@@ -140,5 +141,57 @@ describe('tryWorker on the in-memory reference provider', () => {
       { master: '127.0.0.1:0' },
     );
     expect(result).toMatchObject({ outcome: 'configuration-error', exitCode: 2 });
+  });
+});
+
+describe('defect 2 (#23): --timeout beyond 2^31 − 1 ms', () => {
+  it('--timeout 2147484 waits instead of reporting TIMED OUT at once, and warns of no timer overflow', async () => {
+    const { run } = setup({ simulate: false });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const interrupt = new AbortController();
+    setTimeout(() => interrupt.abort(), 800);
+    try {
+      const result = await run({ timeoutSeconds: 2_147_484, signal: interrupt.signal });
+      expect(result.outcome).toBe('interrupted');
+      expect(result.elapsedSeconds).toBeGreaterThanOrEqual(0.7);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+});
+
+describe('defect 4 (#23): a settings error met at start is a configuration error (exit 2), not a backend error', () => {
+  it('a worker name Docker cannot use as a container name: exit 2, "fix the setting", no backend hint', async () => {
+    const result = await tryWorker(
+      {
+        provider: createDockerProvider({ image: 'busybox:latest', dockerHost: 'unix:///nonexistent/latentci.sock' }),
+        worker: { name: 'bad name', password: PASSWORD, masterId: 'cli-test-master' },
+      },
+      { master: '127.0.0.1:0', timeoutSeconds: 10 },
+    );
+    expect(result.outcome).toBe('configuration-error');
+    expect(result.exitCode).toBe(EXIT_CODES.configurationError);
+    expect(result.summary).toMatch(/cannot name a Docker container/);
+    expect(result.hints.join('\n')).not.toMatch(/backend is reachable/);
+  });
+});
+
+describe('defect 10 (#23): try does not silently remove an instance it did not start', () => {
+  it('refuses while an instance of the same worker and master id exists, and removes it with --replace', async () => {
+    const { provider, run } = setup();
+    const kept = await run({ keep: true });
+    expect(kept.outcome).toBe('attached');
+    expect(provider.liveInstances).toHaveLength(1);
+    const refused = await run();
+    expect(refused.outcome).toBe('configuration-error');
+    expect(refused.exitCode).toBe(EXIT_CODES.configurationError);
+    expect(refused.summary).toMatch(/already exists .*pass --replace/);
+    expect(provider.liveInstances).toHaveLength(1);
+    const replaced = await run({ replace: true });
+    expect(replaced.outcome).toBe('attached');
+    expect(provider.liveInstances).toEqual([]);
   });
 });

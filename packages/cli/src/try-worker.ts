@@ -19,6 +19,14 @@ import type { TryEvent, TryResult } from './try-events.js';
 
 /** Default `--timeout`, in seconds. */
 export const DEFAULT_TRY_TIMEOUT = 60;
+/**
+ * Seconds the teardown of `latentci try` may take (each stop, and the whole shutdown, plus a few
+ * seconds' grace): a backend that stops answering cannot hold the CLI longer. Docker's graceful
+ * stop alone takes up to 10 s.
+ */
+export const TEARDOWN_BUDGET_SECONDS = 20;
+/** Extra seconds the whole shutdown gets beyond one stop's budget (waiting for an aborted start). */
+const TEARDOWN_GRACE_SECONDS = 5;
 /** How many of the instance's last log lines a result carries. */
 export const LAST_LOG_LINES = 20;
 
@@ -34,8 +42,17 @@ export interface TryWorkerOptions {
   readonly observe?: string | undefined;
   /** `host:port` the worker is told to connect to and the CLI listens on (overrides `worker.masterFQDN`); port 0 picks a free one. */
   readonly master?: string | undefined;
+  /**
+   * Remove an existing instance of the same name first (Buildbot's behaviour). Default: refuse,
+   * as it may belong to another run or to a master sharing the `masterId`.
+   */
+  readonly replace?: boolean | undefined;
   /** Aborting it ends the try as interrupted, after removing everything started. */
   readonly signal?: AbortSignal | undefined;
+  /** Aborting it abandons the teardown at once (a second Ctrl-C); the result says what may be left. */
+  readonly abandon?: AbortSignal | undefined;
+  /** Seconds the teardown may take. Default `TEARDOWN_BUDGET_SECONDS`. */
+  readonly teardownSeconds?: number | undefined;
   /** Receives every event, redacted of the worker password. */
   readonly onEvent?: ((event: TryEvent) => void) | undefined;
   /** Where relative paths and provider packages are looked up. Default `process.cwd()`. */
@@ -78,6 +95,7 @@ export async function tryWorker(
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
     throw new UsageError(`--timeout must be a positive number of seconds, got ${String(timeoutSeconds)}`);
   }
+  const teardownSeconds = options.teardownSeconds ?? TEARDOWN_BUDGET_SECONDS;
   const mode = options.observe === undefined ? 'attach' : 'observe';
   const target = masterTarget(config, options);
   const redactor = new Redactor();
@@ -125,6 +143,30 @@ export async function tryWorker(
     return early(configurationFailure(error));
   }
 
+  if (options.replace !== true && typeof provider.listOrphans === 'function') {
+    const masterId = config.worker.masterId ?? DEFAULT_MASTER_ID;
+    let existing: readonly { readonly id: string; readonly name?: string | undefined }[] = [];
+    try {
+      existing = await provider.listOrphans(
+        { masterId, workerName: config.worker.name },
+        { signal: options.signal ?? new AbortController().signal },
+      );
+    } catch {
+      // The start will meet (and report) the same backend problem.
+    }
+    if (existing.length > 0) {
+      const names = existing.map((instance) => instance.name ?? instance.id).join(', ');
+      return early(
+        Object.assign(
+          new Error(
+            `an instance of worker "${config.worker.name}" for master id "${masterId}" already exists (${names}): it may belong to another \`latentci try\` or to a master sharing that masterId, and starting would remove it; pass --replace to remove it, give worker.masterId a value of its own, or remove it with \`${reapCommand(config)}\``,
+          ),
+          { code: 'CONFIGURATION_ERROR' },
+        ),
+      );
+    }
+  }
+
   let server: AttachServer | undefined;
   let observer: TcpObserver | undefined;
   let connectionsSeen = 0;
@@ -170,6 +212,7 @@ export async function tryWorker(
       missingTimeout: timeoutSeconds,
       checkInstanceInterval: config.worker.checkInstanceInterval ?? DEFAULT_CLI_CHECK_INTERVAL,
       buildWaitTimeout: config.worker.buildWaitTimeout ?? 0,
+      stopTimeout: teardownSeconds,
       maxBuilds: config.worker.maxBuilds,
       properties: config.worker.properties,
     });
@@ -192,6 +235,15 @@ export async function tryWorker(
   ];
 
   const waiting = new AbortController();
+  let backendAnswered = false;
+  unsubscribe.push(
+    worker.on('progress', () => {
+      backendAnswered = true;
+    }),
+    worker.on('log', () => {
+      backendAnswered = true;
+    }),
+  );
   let pollConnections: ReturnType<typeof setInterval> | undefined;
   if (server) {
     const attachServer = server;
@@ -222,7 +274,11 @@ export async function tryWorker(
       reported = open;
     }, 50);
     attachServer
-      .waitForRecord(config.worker.name, { timeoutMs: (timeoutSeconds + 60) * 1000, signal: waiting.signal })
+      .waitForRecord(config.worker.name, {
+        // setTimeout fires at once beyond 2^31 − 1 ms; `waiting` ends this wait anyway.
+        timeoutMs: Math.min((timeoutSeconds + 60) * 1000, 2 ** 31 - 1),
+        signal: waiting.signal,
+      })
       .then(
         (record) => {
           if (record.accepted) return;
@@ -248,6 +304,10 @@ export async function tryWorker(
   );
 
   const decision = await decided;
+  const unansweredBackend =
+    decision.kind === 'failed' && sighting.startPending === true && !backendAnswered
+      ? providerLabel(config)
+      : undefined;
   options.signal?.removeEventListener('abort', onAbort);
   if (pollConnections) clearInterval(pollConnections);
   const attached = decision.kind === 'attached';
@@ -259,8 +319,32 @@ export async function tryWorker(
     kept: keep,
     ...(sighting.instanceName === undefined ? {} : { instanceName: sighting.instanceName }),
   });
-  if (!keep) await worker.shutdown();
+  const teardown = keep
+    ? 'done'
+    : await boundedShutdown(worker, teardownSeconds + TEARDOWN_GRACE_SECONDS, options.abandon);
   for (const stop of unsubscribe) stop();
+  const incomplete =
+    teardown === 'abandoned'
+      ? 'the cleanup was abandoned (second interrupt)'
+      : teardown === 'overran'
+        ? `the backend did not finish the cleanup within ${teardownSeconds + TEARDOWN_GRACE_SECONDS}s`
+        : sighting.stopFailure !== undefined && sighting.instanceName !== undefined
+          ? `the backend did not confirm the removal (${sighting.stopFailure.split('\n')[0]})`
+          : undefined;
+  const leftBehind =
+    incomplete === undefined || sighting.instanceName === undefined
+      ? undefined
+      : {
+          why: incomplete,
+          what: `the instance ${sighting.instanceName} (worker "${config.worker.name}", master id "${config.worker.masterId ?? DEFAULT_MASTER_ID}")`,
+          reap: reapCommand(config),
+        };
+  if (incomplete !== undefined)
+    emit({
+      event: 'abandoned',
+      reason: incomplete,
+      ...(leftBehind ? { mayRemain: leftBehind.what, reap: leftBehind.reap } : {}),
+    });
   const refusals = (server?.records ?? [])
     .filter((record) => !record.accepted)
     .map((record) => ({ reason: record.rejection ?? 'refused', remoteAddress: record.remoteAddress }));
@@ -274,9 +358,53 @@ export async function tryWorker(
       connectionsSeen,
       refusals,
       failure: decision.kind === 'failed' ? errorFacts(decision.error) : undefined,
+      unansweredBackend,
+      leftBehind,
     },
     keep,
   );
+}
+
+/**
+ * `worker.shutdown()` bounded by `seconds` and by `abandon`: a backend that never answers, or a
+ * user who will not wait, cannot hold the CLI. Whatever is abandoned carries the owner labels.
+ */
+async function boundedShutdown(
+  worker: LatentWorker,
+  seconds: number,
+  abandon: AbortSignal | undefined,
+): Promise<'done' | 'abandoned' | 'overran'> {
+  if (abandon?.aborted) return 'abandoned';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbandon: (() => void) | undefined;
+  const shutdown = worker.shutdown().then(
+    () => 'done' as const,
+    () => 'done' as const,
+  );
+  try {
+    return await Promise.race([
+      shutdown,
+      new Promise<'overran'>((resolve) => {
+        timer = setTimeout(() => resolve('overran'), seconds * 1000);
+      }),
+      new Promise<'abandoned'>((resolve) => {
+        onAbandon = () => resolve('abandoned');
+        abandon?.addEventListener('abort', onAbandon, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbandon) abandon?.removeEventListener('abort', onAbandon);
+  }
+}
+
+/** The command that removes what this config's try may have left. */
+function reapCommand(config: WorkerConfig | LoadedWorkerConfig): string {
+  if ('file' in config && config.file !== undefined) return `latentci reap ${config.file}`;
+  const masterId = config.worker.masterId ?? DEFAULT_MASTER_ID;
+  return typeof config.provider === 'string'
+    ? `latentci reap --provider ${config.provider} --settings '<the settings>' --master-id ${masterId}`
+    : `latentci reap <config> --master-id ${masterId}`;
 }
 
 /** Errors creating the provider are configuration problems unless they say otherwise. */

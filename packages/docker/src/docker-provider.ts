@@ -23,6 +23,7 @@ import {
 import type Dockerode from 'dockerode';
 import { findContainersByExactName, removeContainer } from './container-lookup.js';
 import { createDockerClient, defaultDockerHost, loadTls, tlsFromEnvironment } from './docker-connection.js';
+import { assertContainerName, assertImageReference } from './docker-names.js';
 import { engineMessage, engineStatusCode, isNotFound, translateEngineError } from './engine-errors.js';
 import { WrongImagePlatformError } from './errors.js';
 import { hasInitSetting, toEngineHostConfig } from './host-config.js';
@@ -123,6 +124,7 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
         ? defaultDockerHost()
         : expectString('dockerHost', await renderSetting(settings.dockerHost, properties), false);
     const image = expectString('image', await renderSetting(settings.image, properties), true);
+    if (image !== null && (image !== '' || settings.dockerfile === undefined)) assertImageReference(image);
     const dockerfile = expectString('dockerfile', await renderSetting(settings.dockerfile, properties), true);
     const volumes = await renderSetting(settings.volumes, properties);
     if (!Array.isArray(volumes) || !volumes.every((volume) => typeof volume === 'string')) {
@@ -198,7 +200,11 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
     logger: Logger,
     redactor: Redactor,
   ): Promise<DockerInstance> {
+    // What can be checked here is checked before the first request to the engine.
+    assertContainerName(request.instanceName, request.workerName);
     const rendered = await this.renderStartSettings(request.properties);
+    const { containerPaths, binds } = parseVolumes(rendered.volumes, true);
+    const hostConfig = toEngineHostConfig(rendered.hostconfig, true);
     const dockerHost = rendered.dockerHost;
     const docker = this.#client(dockerHost);
     const name = request.instanceName;
@@ -236,8 +242,6 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
     if (prepared.status === 'rejected') throw prepared.reason;
     const reference = prepared.value;
 
-    const { containerPaths, binds } = parseVolumes(rendered.volumes, true);
-    const hostConfig = toEngineHostConfig(rendered.hostconfig, true);
     hostConfig.Binds = [...(hostConfig.Binds ?? []), ...binds];
     if (!hasInitSetting(rendered.hostconfig)) hostConfig.Init = true;
     const exposedPorts = Object.fromEntries(Object.keys(hostConfig.PortBindings ?? {}).map((port) => [port, {}]));

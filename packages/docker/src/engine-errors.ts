@@ -1,5 +1,15 @@
 import { isAbortError, isLatentError } from '@latentci/core';
-import { ContainerNameConflictError, DockerApiError, DockerEngineUnreachableError, DockerTlsError } from './errors.js';
+import { clipText } from './docker-names.js';
+import {
+  ContainerNameConflictError,
+  DockerApiError,
+  DockerEngineUnreachableError,
+  DockerRequestRejectedError,
+  DockerTlsError,
+} from './errors.js';
+
+/** Answers about the request itself: a setting's value, not the engine's state. */
+const REJECTED_REQUEST_STATUSES = new Set([400, 413, 414, 431]);
 
 /** What an engine error looks like: dockerode sets `statusCode` and `json`, Node sets `code`. */
 interface EngineErrorShape {
@@ -59,8 +69,10 @@ function isTlsFailure(code: string, message: string): boolean {
  * Turns an error from a dockerode call into latentci's typed errors, with a message that says what
  * to do. Abort errors and errors that already are latentci errors pass through unchanged.
  */
-export function translateEngineError(error: unknown, dockerHost: string, action: string): unknown {
+export function translateEngineError(error: unknown, dockerHost: string, fullAction: string): unknown {
   if (isAbortError(error) || isLatentError(error)) return error;
+  // A name of megabytes must not become a message of megabytes.
+  const action = clipText(fullAction, 200);
   const shape = (error ?? {}) as EngineErrorShape;
   const code = typeof shape.code === 'string' ? shape.code : '';
   const status = engineStatusCode(error);
@@ -76,6 +88,17 @@ export function translateEngineError(error: unknown, dockerHost: string, action:
     return new DockerTlsError(
       dockerHost,
       `the Docker engine at ${dockerHost} expects TLS, but latentci spoke plain HTTP while trying to ${action}: use an https:// dockerHost or set the tls option (ca, cert, key)`,
+      { cause: error },
+    );
+  }
+  if (status !== undefined && REJECTED_REQUEST_STATUSES.has(status)) {
+    const why =
+      status === 400
+        ? 'a setting has a value the engine does not accept'
+        : 'a setting is too large for the engine to accept';
+    return new DockerRequestRejectedError(
+      `the Docker engine at ${dockerHost} refused to ${action} (HTTP ${status}): ${clipText(detail)}; ${why}: fix it in the provider settings (retrying cannot help)`,
+      status,
       { cause: error },
     );
   }

@@ -39,6 +39,19 @@ export class ContainerNameConflictError extends FailedToSubstantiateError {
   }
 }
 
+/**
+ * The engine refused the request itself (HTTP 400 "invalid parameter", 413/414/431 "too large"):
+ * a setting has a value the engine does not accept. Not retryable: the same request fails again.
+ */
+export class DockerRequestRejectedError extends ConfigurationError {
+  readonly statusCode: number;
+
+  constructor(message: string, statusCode: number, options: LatentErrorOptions = {}) {
+    super(message, options);
+    this.statusCode = statusCode;
+  }
+}
+
 /** The engine answered a call with an error status. Retryable, as Buildbot retries any Docker API error. */
 export class DockerApiError extends FailedToSubstantiateError {
   /** HTTP status of the engine's answer, when there was one. */

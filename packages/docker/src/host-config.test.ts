@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createDockerProvider } from './docker-provider.js';
 import { InvalidHostConfigValueError, UnknownHostConfigKeyError } from './errors.js';
-import { convertPortBindings, toEngineHostConfig } from './host-config.js';
+import { convertPortBindings, hasInitSetting, toEngineHostConfig } from './host-config.js';
 
 describe('toEngineHostConfig', () => {
   it("maps docker-py's create_host_config keywords to Engine API HostConfig fields", () => {
@@ -118,5 +119,40 @@ describe('toEngineHostConfig', () => {
 
   it('explains keys the engine dropped long ago', () => {
     expect(() => toEngineHostConfig({ lxc_conf: {} })).toThrow(/LXC is not supported/);
+  });
+});
+
+describe('defect 3 (#23): hostconfig keys named like Object.prototype members', () => {
+  const prototypeKeys = [
+    JSON.parse('{"__proto__": {"privileged": true}}') as Record<string, unknown>,
+    { constructor: 1 },
+    { hasOwnProperty: true },
+    { toString: 'x' },
+    { valueOf: 2 },
+  ];
+
+  it('are unknown keys (a typed ConfigurationError), never a TypeError or silently ignored', () => {
+    for (const hostconfig of prototypeKeys) {
+      const key = Object.keys(hostconfig)[0];
+      expect(() => toEngineHostConfig(hostconfig)).toThrow(UnknownHostConfigKeyError);
+      expect(() => toEngineHostConfig(hostconfig)).toThrow(`"${key}"`);
+    }
+  });
+
+  it('are refused when the provider is created', () => {
+    for (const hostconfig of prototypeKeys) {
+      expect(() => createDockerProvider({ image: 'busybox:latest', hostconfig })).toThrow(UnknownHostConfigKeyError);
+    }
+  });
+
+  it('an own "init" decides the default init, an inherited one does not', () => {
+    expect(hasInitSetting(Object.create({ init: false }) as Record<string, unknown>)).toBe(false);
+    expect(hasInitSetting({ init: false })).toBe(true);
+  });
+
+  it('an unknown settings key named like a prototype member gets no bogus "write …" hint', () => {
+    expect(() => createDockerProvider({ image: 'busybox:latest', constructor: 1 } as never)).toThrow(
+      /unknown Docker provider setting: constructor\. Known settings/,
+    );
   });
 });

@@ -56,6 +56,84 @@ const stringMap =
     return [[engineKey, Object.fromEntries(Object.entries(value).map(([name, item]) => [name, String(item)]))]];
   };
 
+/** Linux capabilities Docker knows (`CAP_` prefix optional, any case), and `ALL`. */
+const CAPABILITIES = new Set([
+  'ALL',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'DAC_READ_SEARCH',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'SETGID',
+  'SETUID',
+  'SETPCAP',
+  'LINUX_IMMUTABLE',
+  'NET_BIND_SERVICE',
+  'NET_BROADCAST',
+  'NET_ADMIN',
+  'NET_RAW',
+  'IPC_LOCK',
+  'IPC_OWNER',
+  'SYS_MODULE',
+  'SYS_RAWIO',
+  'SYS_CHROOT',
+  'SYS_PTRACE',
+  'SYS_PACCT',
+  'SYS_ADMIN',
+  'SYS_BOOT',
+  'SYS_NICE',
+  'SYS_RESOURCE',
+  'SYS_TIME',
+  'SYS_TTY_CONFIG',
+  'MKNOD',
+  'LEASE',
+  'AUDIT_WRITE',
+  'AUDIT_CONTROL',
+  'SETFCAP',
+  'MAC_OVERRIDE',
+  'MAC_ADMIN',
+  'SYSLOG',
+  'WAKE_ALARM',
+  'BLOCK_SUSPEND',
+  'AUDIT_READ',
+  'PERFMON',
+  'BPF',
+  'CHECKPOINT_RESTORE',
+]);
+
+const capabilities =
+  (engineKey: string): Converter =>
+  (value, key) => {
+    const converted = strings(engineKey)(value, key);
+    const unknown = ((converted[0]?.[1] ?? []) as string[]).filter(
+      (name) => !CAPABILITIES.has(name.toUpperCase().replace(/^CAP_/, '')),
+    );
+    if (unknown.length > 0) {
+      return fail(
+        key,
+        `a list of Linux capabilities (e.g. "NET_ADMIN", "SYS_PTRACE" or "ALL"); unknown: ${unknown.join(', ')}`,
+        value,
+      );
+    }
+    return converted;
+  };
+
+/** `<port>[-<port>][/tcp|udp|sctp]`, ports 1–65535. */
+const CONTAINER_PORT = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp))?$/;
+
+function assertContainerPort(port: string, key: string, value: Json): void {
+  const match = CONTAINER_PORT.exec(port);
+  const numbers = match ? [match[1], match[2]].filter((part) => part !== undefined).map(Number) : [];
+  if (!match || numbers.some((number) => number < 1 || number > 65535)) {
+    fail(
+      key,
+      `keyed by container ports such as "80", "80/tcp", "53/udp" or "8000-8010/tcp" (ports 1-65535); bad key ${JSON.stringify(port)}`,
+      value,
+    );
+  }
+}
+
 /** `{host: {bind, mode}}` / `{host: container}` / `["src:dst"]` → `["src:dst[:mode]"]` (docker-py `convert_volume_binds`). */
 const binds: Converter = (value, key) => {
   if (Array.isArray(value)) return strings('Binds')(value, key);
@@ -97,6 +175,7 @@ export function convertPortBindings(
     return fail(key, 'host ports as numbers, strings, [ip, port] pairs or null', value);
   };
   for (const [port, binding] of Object.entries(value)) {
+    assertContainerPort(port, key, value);
     const containerPort = port.includes('/') ? port : `${port}/tcp`;
     const list =
       Array.isArray(binding) && !(typeof binding[0] === 'string' && binding.length <= 2) ? binding : [binding];
@@ -288,8 +367,8 @@ const SNAKE_CASE_KEYS: Readonly<Record<string, Converter>> = {
   volumes_from: volumesFrom,
   network_mode: text('NetworkMode'),
   restart_policy: restartPolicy,
-  cap_add: strings('CapAdd'),
-  cap_drop: strings('CapDrop'),
+  cap_add: capabilities('CapAdd'),
+  cap_drop: capabilities('CapDrop'),
   devices,
   device_cgroup_rules: strings('DeviceCgroupRules'),
   device_requests: deviceRequests,
@@ -419,7 +498,8 @@ const ENGINE_KEYS = new Set([
 
 /** The keys of `hostconfig` that no mapping knows. */
 export function unknownHostConfigKeys(hostconfig: Readonly<Record<string, unknown>>): string[] {
-  return Object.keys(hostconfig).filter((key) => !(key in SNAKE_CASE_KEYS) && !ENGINE_KEYS.has(key));
+  // Own properties only: `constructor`, `toString` or a JSON `__proto__` are not host config keys.
+  return Object.keys(hostconfig).filter((key) => !Object.hasOwn(SNAKE_CASE_KEYS, key) && !ENGINE_KEYS.has(key));
 }
 
 /** Throws `UnknownHostConfigKeyError` naming every key of `hostconfig` that no mapping knows. */
@@ -427,9 +507,9 @@ export function assertKnownHostConfigKeys(hostconfig: Readonly<Record<string, un
   const unknown = unknownHostConfigKeys(hostconfig);
   if (unknown.length === 0) return;
   const hints = unknown.map((key) => {
-    if (key in UNSUPPORTED) return `"${key}" (${UNSUPPORTED[key]})`;
+    if (Object.hasOwn(UNSUPPORTED, key)) return `"${key}" (${UNSUPPORTED[key]})`;
     const snake = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-    return snake in SNAKE_CASE_KEYS && snake !== key ? `"${key}" (did you mean "${snake}"?)` : `"${key}"`;
+    return Object.hasOwn(SNAKE_CASE_KEYS, snake) && snake !== key ? `"${key}" (did you mean "${snake}"?)` : `"${key}"`;
   });
   throw new UnknownHostConfigKeyError(
     unknown,
@@ -451,7 +531,7 @@ export function toEngineHostConfig(
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(hostconfig)) {
     if (value === undefined || (value === null && key !== 'port_bindings')) continue;
-    const converter = SNAKE_CASE_KEYS[key];
+    const converter = Object.hasOwn(SNAKE_CASE_KEYS, key) ? SNAKE_CASE_KEYS[key] : undefined;
     if (converter === undefined) {
       result[key] = value;
       continue;
@@ -473,5 +553,5 @@ export function toEngineHostConfig(
 
 /** Whether the user set `init` in either spelling (Buildbot only defaults `init` when absent). */
 export function hasInitSetting(hostconfig: Readonly<Record<string, unknown>>): boolean {
-  return 'init' in hostconfig || 'Init' in hostconfig;
+  return Object.hasOwn(hostconfig, 'init') || Object.hasOwn(hostconfig, 'Init');
 }

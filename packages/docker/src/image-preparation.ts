@@ -4,6 +4,7 @@ import type { InstanceEventSink, Logger } from '@latentci/core';
 import { ConfigurationError, isAbortError } from '@latentci/core';
 import type Dockerode from 'dockerode';
 import { type BuildOutputChunk, decodeBuildOutput } from './build-output.js';
+import { encodePathSegments } from './docker-names.js';
 import { engineStatusCode, translateEngineError } from './engine-errors.js';
 import { ImageNotFoundError } from './errors.js';
 import { findImage, type LocalImage, pullReference, runnableReference } from './image-reference.js';
@@ -51,7 +52,19 @@ async function lookUpImage(context: ImageContext, image: string): Promise<string
   if (inspected && findImage(image, [inspected])) return runnableReference(image, inspected);
   const images = await context.docker.listImages({ all: false, abortSignal: context.signal });
   const found = findImage(image, images);
-  return found === undefined ? undefined : runnableReference(image, found);
+  if (found === undefined) return undefined;
+  const reference = runnableReference(image, found);
+  // Buildbot's rule takes any local tag of a tag-less name: say so when the choice was not unique.
+  const candidates = images.flatMap((candidate) =>
+    (candidate.RepoTags ?? []).filter((tag) => !image.includes(':') && tag.startsWith(`${image}:`)),
+  );
+  if (candidates.length > 1) {
+    context.logger.log(
+      'warn',
+      `image "${image}" has no tag and ${candidates.length} local tags match (${candidates.slice(0, 10).join(', ')}${candidates.length > 10 ? ', …' : ''}): using ${reference}; give the tag to choose`,
+    );
+  }
+  return reference;
 }
 
 /**
@@ -62,7 +75,7 @@ function inspectImage(docker: Dockerode, image: string, signal: AbortSignal): Pr
   return new Promise((resolve, reject) => {
     docker.modem.dial(
       {
-        path: `/images/${image}/json`,
+        path: `/images/${encodePathSegments(image, 'image')}/json`,
         method: 'GET',
         abortSignal: signal,
         statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },

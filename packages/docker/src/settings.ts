@@ -1,7 +1,8 @@
 import { ConfigurationError, type Logger } from '@latentci/core';
 import type Dockerode from 'dockerode';
 import { type DockerTls, type LoadedTls, loadTls, normalizeApiVersion, parseDockerHost } from './docker-connection.js';
-import { assertKnownHostConfigKeys } from './host-config.js';
+import { assertImageReference } from './docker-names.js';
+import { assertKnownHostConfigKeys, toEngineHostConfig } from './host-config.js';
 import { isRenderableSetting, type Renderable } from './render-setting.js';
 import { parseVolume } from './volumes.js';
 
@@ -160,6 +161,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
+/** Deepest nesting of a setting's lists and mappings (core's `render` refuses deeper ones too). */
+const MAX_SETTING_DEPTH = 200;
+
+function containsRenderable(value: unknown, depth: number): boolean {
+  if (isRenderableSetting(value)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  if (depth >= MAX_SETTING_DEPTH) {
+    throw new ConfigurationError(
+      `a setting is nested deeper than ${MAX_SETTING_DEPTH} levels of lists and mappings: flatten it`,
+    );
+  }
+  const items = Array.isArray(value) ? value : isPlainObject(value) ? Object.values(value) : [];
+  return items.some((item) => containsRenderable(item, depth + 1));
+}
+
 function checkType(name: string, value: unknown, expected: string, accept: (value: unknown) => boolean): void {
   if (value === undefined || accept(value) || isRenderableSetting(value)) return;
   throw new ConfigurationError(
@@ -183,7 +199,7 @@ export function validateDockerSettings(settings: DockerProviderSettings): Valida
   const unknown = Object.keys(settings).filter((key) => !KNOWN_SETTINGS.has(key));
   if (unknown.length > 0) {
     const described = unknown.map((key) =>
-      BUILDBOT_SPELLINGS[key] ? `${key} (write ${BUILDBOT_SPELLINGS[key]})` : key,
+      Object.hasOwn(BUILDBOT_SPELLINGS, key) ? `${key} (write ${BUILDBOT_SPELLINGS[key]})` : key,
     );
     throw new ConfigurationError(
       `unknown Docker provider setting${unknown.length > 1 ? 's' : ''}: ${described.join(', ')}. Known settings: ${[...KNOWN_SETTINGS].join(', ')}`,
@@ -195,6 +211,7 @@ export function validateDockerSettings(settings: DockerProviderSettings): Valida
     );
   }
   checkType('image', settings.image, 'a string', (value) => typeof value === 'string' && value.length > 0);
+  if (typeof settings.image === 'string') assertImageReference(settings.image);
   checkType('dockerfile', settings.dockerfile, 'a string', (value) => typeof value === 'string');
   checkType('dockerHost', settings.dockerHost, 'a string', (value) => typeof value === 'string');
   checkType('hostname', settings.hostname, 'a string', (value) => typeof value === 'string');
@@ -252,7 +269,11 @@ export function validateDockerSettings(settings: DockerProviderSettings): Valida
       }
     }
   }
-  if (isPlainObject(settings.hostconfig)) assertKnownHostConfigKeys(settings.hostconfig);
+  if (isPlainObject(settings.hostconfig)) {
+    assertKnownHostConfigKeys(settings.hostconfig);
+    // Without renderables inside, every value is known now: check them before any start.
+    if (!containsRenderable(settings.hostconfig, 0)) toEngineHostConfig(settings.hostconfig);
+  }
 
   return {
     dockerHost: settings.dockerHost,

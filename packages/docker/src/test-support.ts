@@ -1,8 +1,6 @@
 // Shared by this package's tests (not exported): requests shaped like the core's, unique names,
 // cleanup of everything a test file started.
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   createStartInstanceRequest,
   generateWorkerPassword,
@@ -25,11 +23,6 @@ export async function engineIsPodman(): Promise<boolean> {
 
 /** That engine's address as a `dockerHost` setting. */
 export const TEST_DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-
-/** `<repo>/.engine/tls`, or `LATENTCI_DOCKER_TLS_DIR`. */
-export const TLS_DIRECTORY =
-  process.env.LATENTCI_DOCKER_TLS_DIR ??
-  join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '.engine', 'tls');
 
 /** A master id unique to one test file run; every container of the file carries it as a label. */
 export function uniqueMasterId(file: string): string {

@@ -98,7 +98,11 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
     followers.set(id, controller);
     const decoder = new LogLineDecoder((line, stream) => request.events.log(redactor.redact(line), stream));
     const follow = async () => {
-      const body = await client.stream(`containers/${id}/logs`, 'stdout=1&stderr=1&follow=1', controller.signal);
+      const body = await client.stream(
+        `containers/${encodeURIComponent(id)}/logs`,
+        'stdout=1&stderr=1&follow=1',
+        controller.signal,
+      );
       const reader = body.getReader();
       try {
         for (;;) {
@@ -157,7 +161,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
   async function removeByExactName(name: string, signal: AbortSignal): Promise<void> {
     for (const container of await listByName(name, signal)) {
       if (!hasExactName(container, name)) continue;
-      const answer = await client.call('DELETE', `containers/${container.Id}`, {
+      const answer = await client.call('DELETE', `containers/${encodeURIComponent(container.Id)}`, {
         query: 'v=1&force=1',
         signal,
         accept: [404, 409],
@@ -204,7 +208,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
     const id = created?.Id;
     if (typeof id !== 'string' || id.length === 0) throw new FailedToSubstantiateError('Failed to start container');
     if (signal.aborted) {
-      await client.call('DELETE', `containers/${id}`, {
+      await client.call('DELETE', `containers/${encodeURIComponent(id)}`, {
         query: 'v=1&force=1',
         signal: new AbortController().signal,
         accept: [404],
@@ -212,7 +216,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
       signal.throwIfAborted();
     }
     const createdAt = seconds(began);
-    await client.call('POST', `containers/${id}/start`, { signal });
+    await client.call('POST', `containers/${encodeURIComponent(id)}/start`, { signal });
     followStartupLogs(id, request);
     log('debug', `${name}:${id.slice(0, 6)}: Container started in ${seconds(began)}`, {
       clean: cleaned,
@@ -248,7 +252,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
     const began = performance.now();
     const label = `${instance.name}:${instance.id.slice(0, 6)}`;
     log('debug', `${label}: Stopping container`);
-    const stopped = await client.call('POST', `containers/${instance.id}/stop`, {
+    const stopped = await client.call('POST', `containers/${encodeURIComponent(instance.id)}/stop`, {
       query: 't=10',
       signal,
       accept: [404],
@@ -257,23 +261,32 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
       log('warn', `${label}: container was already deleted!`);
       return;
     }
-    if (!fast) await client.call('POST', `containers/${instance.id}/wait`, { signal, accept: [404] });
-    await client.call('DELETE', `containers/${instance.id}`, { query: 'v=1&force=1', signal, accept: [404] });
+    if (!fast)
+      await client.call('POST', `containers/${encodeURIComponent(instance.id)}/wait`, { signal, accept: [404] });
+    await client.call('DELETE', `containers/${encodeURIComponent(instance.id)}`, {
+      query: 'v=1&force=1',
+      signal,
+      accept: [404],
+    });
     log('debug', `${label}: Stopped container in ${seconds(began)}`);
   }
 
   async function checkInstance(instance: HyperInstance, { signal }: { signal: AbortSignal }): Promise<InstanceHealth> {
-    const { status, body } = await client.json<ContainerDetails>('GET', `containers/${instance.id}/json`, {
-      signal,
-      accept: [404],
-    });
+    const { status, body } = await client.json<ContainerDetails>(
+      'GET',
+      `containers/${encodeURIComponent(instance.id)}/json`,
+      {
+        signal,
+        accept: [404],
+      },
+    );
     if (status === 404) return { healthy: false, message: `container ${instance.name} no longer exists on Hyper` };
     const state = body?.State;
     if (state?.Running || (state?.Status !== 'exited' && state?.Status !== 'dead')) return { healthy: true };
     const exitCode = state.ExitCode ?? 'unknown';
     let output = '';
     try {
-      const logs = await client.call('GET', `containers/${instance.id}/logs`, {
+      const logs = await client.call('GET', `containers/${encodeURIComponent(instance.id)}/logs`, {
         query: 'stdout=1&stderr=1&tail=100',
         signal,
       });
@@ -324,7 +337,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
     for (const instance of await listOrphans(owner, options)) {
       try {
         stopFollowing(instance.id);
-        await client.call('DELETE', `containers/${instance.id}`, {
+        await client.call('DELETE', `containers/${encodeURIComponent(instance.id)}`, {
           query: 'v=1&force=1',
           signal: options.signal,
           accept: [404],

@@ -62,7 +62,7 @@ export function marathonAppDefinition(input: MarathonAppDefinitionInput): Record
       `marathonExtraConfig must render to a plain object, got ${Array.isArray(extra) ? 'an array' : typeof extra}`,
     );
   }
-  if ('id' in extra) {
+  if (Object.hasOwn(extra, 'id')) {
     throw new ConfigurationError(
       'marathonExtraConfig must not set "id": the provider names the app itself (use marathonAppPrefix to change where it lives)',
     );

@@ -72,3 +72,22 @@ describe('loadWorkerConfig', () => {
     await expect(loading).rejects.toThrow(message);
   });
 });
+
+describe('defect 3 (#23): config keys named like Object.prototype members', () => {
+  it('a JSON "__proto__", "constructor" or "hasOwnProperty" in the worker section is an unknown key, not a prototype', async () => {
+    for (const [name, text] of [
+      ['proto.json', '{"provider": "@latentci/docker", "worker": {"name": "w", "__proto__": {"password": "x"}}}'],
+      ['constructor.json', '{"provider": "@latentci/docker", "worker": {"name": "w", "constructor": 1}}'],
+      ['own.json', '{"provider": "@latentci/docker", "worker": {"name": "w", "hasOwnProperty": true}}'],
+      ['top.json', '{"provider": "@latentci/docker", "worker": {"name": "w"}, "__proto__": {}}'],
+    ] as const) {
+      file(name, text);
+      const error = await loadWorkerConfig(name, { cwd: directory }).then(
+        () => undefined,
+        (failure: Error) => failure,
+      );
+      expect(error).toBeInstanceOf(ConfigFileError);
+      expect(error?.message).toMatch(/unknown/);
+    }
+  });
+});

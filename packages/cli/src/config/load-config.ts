@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { ConfigFileError } from '../cli-errors.js';
 import { validateWorkerConfig } from './validate-config.js';
 import type { LoadedWorkerConfig } from './worker-config.js';
@@ -11,6 +10,8 @@ const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
 export interface LoadWorkerConfigOptions {
   /** Relative config paths are resolved from here. Default `process.cwd()`. */
   readonly cwd?: string;
+  /** Aborting it stops waiting for a JS/TS config module that does not finish loading (rejects with its reason). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -31,7 +32,7 @@ export async function loadWorkerConfig(
     raw = parseJson(file, await readText(file));
   } else if (MODULE_EXTENSIONS.includes(extension)) {
     await readText(file);
-    raw = await importModuleConfig(file);
+    raw = await untilSettledOrStuck(importModuleConfig(file), file, options.signal);
   } else {
     throw new ConfigFileError(
       file,
@@ -66,10 +67,53 @@ function parseJson(file: string, text: string): unknown {
   }
 }
 
+/**
+ * Waits for a config module, but not for ever: an abort (Ctrl-C) rejects at once, and a module
+ * whose top-level await (or exported function) waits for something that can never happen — the
+ * event loop runs empty — is a `ConfigFileError` instead of Node's silent exit 13.
+ */
+async function untilSettledOrStuck<T>(loading: Promise<T>, file: string, signal: AbortSignal | undefined): Promise<T> {
+  signal?.throwIfAborted();
+  let onAbort: (() => void) | undefined;
+  let onIdle: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      loading,
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal?.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        onIdle = () =>
+          reject(
+            new ConfigFileError(
+              file,
+              'never finished loading: its top-level await (or the exported function) waits for something that can never happen; make the module settle',
+            ),
+          );
+        process.once('beforeExit', onIdle);
+      }),
+    ]);
+  } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    if (onIdle) process.removeListener('beforeExit', onIdle);
+  }
+}
+
+/**
+ * tsx caches every transpiled module, world-readable, under the system temp folder (`tsx-<uid>`),
+ * and never removes it: a config with an inline password would be left there. Its cache is off
+ * when `TSX_DISABLE_CACHE` is set before tsx loads (also in its loader thread, which copies the
+ * environment when it starts), so tsx is imported only after setting it.
+ */
+async function loadTsImport(): Promise<typeof import('tsx/esm/api').tsImport> {
+  process.env.TSX_DISABLE_CACHE = '1';
+  return (await import('tsx/esm/api')).tsImport;
+}
+
 async function importModuleConfig(file: string): Promise<unknown> {
   const url = pathToFileURL(file).href;
   let module: Record<string, unknown>;
   try {
+    const tsImport = await loadTsImport();
     module = (await tsImport(url, url)) as Record<string, unknown>;
   } catch (error) {
     throw new ConfigFileError(file, `could not be loaded: ${(error as Error).message}`, { cause: error });

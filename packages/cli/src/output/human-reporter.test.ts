@@ -74,3 +74,21 @@ describe('the JSON reporter', () => {
     ]);
   });
 });
+
+describe('defect 9 (#23): instance output cannot drive the terminal', () => {
+  it('ANSI and OSC escape sequences and other control characters in echoed output are neutralised', () => {
+    let printed = '';
+    const report = createHumanReporter({ write: (text) => (printed += text), tty: false, color: false });
+    report({ event: 'log', line: '\x1b]0;pwned title\x07\x1b[2J\x1b[31mred\x9b1m\rback\x7f', stream: 'stdout' });
+    expect(printed).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    expect(printed).toContain('\\x1b]0;pwned title\\x07\\x1b[2J\\x1b[31mred\\x9b1m\\x0dback\\x7f');
+  });
+
+  it('a 10 MB line is cut', () => {
+    let printed = '';
+    const report = createHumanReporter({ write: (text) => (printed += text), tty: false, color: false });
+    report({ event: 'log', line: 'x'.repeat(10 * 1024 * 1024), stream: 'stdout' });
+    expect(printed.length).toBeLessThan(3000);
+    expect(printed).toContain('(10485760 characters in all)');
+  });
+});

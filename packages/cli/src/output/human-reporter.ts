@@ -1,5 +1,6 @@
 import type { TryEvent } from '../try-events.js';
 import { type ProgressItem, renderProgressBar } from './progress-bar.js';
+import { printable } from './terminal-text.js';
 
 export interface HumanReporterOptions {
   /** Where lines go. */
@@ -66,7 +67,7 @@ export function createHumanReporter(options: HumanReporterOptions): (event: TryE
         line(`${stamp()} ${STATE_TEXT[event.to] ?? event.to}`);
         return;
       case 'log':
-        line(`${stamp()} ${paint('2', '│')} ${event.line}`);
+        line(`${stamp()} ${paint('2', '│')} ${printable(event.line)}`);
         return;
       case 'progress': {
         const key = event.id ?? event.phase;
@@ -94,7 +95,7 @@ export function createHumanReporter(options: HumanReporterOptions): (event: TryE
         line(
           event.accepted
             ? `${stamp()} ${paint('32', '✓')} worker "${event.workerName}" logged in from ${event.remoteAddress}`
-            : `${stamp()} ${paint('31', '✗')} login of "${event.workerName}" from ${event.remoteAddress} refused: ${event.reason ?? 'refused'}`,
+            : `${stamp()} ${paint('31', '✗')} login of "${event.workerName}" from ${event.remoteAddress} refused: ${printable(event.reason ?? 'refused')}`,
         );
         return;
       case 'teardown':
@@ -104,11 +105,16 @@ export function createHumanReporter(options: HumanReporterOptions): (event: TryE
             : `${stamp()} tearing down`,
         );
         return;
+      case 'abandoned':
+        line(
+          `${stamp()} ${paint('33', '!')} ${event.reason}${event.mayRemain ? `: ${event.mayRemain} may be left behind; remove it with \`${event.reap}\`` : ''}`,
+        );
+        return;
       case 'result': {
         const ok = event.exitCode === 0;
         line('');
         line(
-          `${paint(ok ? '1;32' : '1;31', `${ok ? '✔' : '✘'} ${OUTCOME_TITLE[event.outcome] ?? event.outcome}`)}: ${event.summary}`,
+          `${paint(ok ? '1;32' : '1;31', `${ok ? '✔' : '✘'} ${OUTCOME_TITLE[event.outcome] ?? event.outcome}`)}: ${printable(event.summary)}`,
         );
         const reached = event.reachedMaster ? 'yes' : 'no';
         const authenticated = event.authenticated === null ? 'not checked' : event.authenticated ? 'yes' : 'no';
@@ -118,10 +124,10 @@ export function createHumanReporter(options: HumanReporterOptions): (event: TryE
         if (event.outcome === 'crashed' || event.outcome === 'timed-out' || event.outcome === 'authentication-failed') {
           if (event.lastLogLines.length > 0) {
             line('  last log lines of the instance:');
-            for (const logLine of event.lastLogLines) line(`    ${logLine}`);
+            for (const logLine of event.lastLogLines) line(`    ${printable(logLine)}`);
           }
         }
-        for (const hint of event.hints) line(`  → ${hint}`);
+        for (const hint of event.hints) line(`  → ${printable(hint)}`);
         if (event.kept && event.instanceName) {
           line(`  the instance ${event.instanceName} is still running; remove it with \`latentci reap <config>\``);
         }

@@ -1,7 +1,7 @@
 import type { InstanceHandle, Provider } from '../contract/provider.js';
 import { ConfigurationError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { Redactor } from '../secrets/redactor.js';
+import { MIN_REDACTED_LENGTH, type Redactor } from '../secrets/redactor.js';
 import type { Clock } from './clock.js';
 
 /** Default `buildWaitTimeout` of the core, in seconds (Buildbot's 600). Container providers default it to 0. */
@@ -10,6 +10,11 @@ export const DEFAULT_BUILD_WAIT_TIMEOUT = 600;
 export const DEFAULT_MISSING_TIMEOUT = 3600;
 /** Default `checkInstanceInterval`, in seconds. */
 export const DEFAULT_CHECK_INSTANCE_INTERVAL = 10;
+/**
+ * Smallest `checkInstanceInterval`, in seconds: a smaller value is raised to it, so a typo such
+ * as `1e-6` cannot make the worker poll its backend thousands of times a second.
+ */
+export const MIN_CHECK_INSTANCE_INTERVAL = 0.05;
 /** Default `stopTimeout`, in seconds: how long one `stopInstance` may take before it is aborted. */
 export const DEFAULT_STOP_TIMEOUT = 600;
 /** Default master port (`BUILDMASTER_PORT`). */
@@ -39,7 +44,7 @@ export interface LatentWorkerOptions<Instance extends InstanceHandle = InstanceH
   readonly buildWaitTimeout?: number | undefined;
   /** Seconds a substantiation may take, from request to attach; 0 disables. Default 3600. */
   readonly missingTimeout?: number | undefined;
-  /** Seconds between health checks while waiting for the worker to attach. Default 10. */
+  /** Seconds between health checks while waiting for the worker to attach. Default 10; at least 0.05 (smaller values are raised to it). */
   readonly checkInstanceInterval?: number | undefined;
   /**
    * Seconds one `stopInstance` may take before its `AbortSignal` aborts; 0 disables. A backend that
@@ -95,6 +100,18 @@ export function resolveTimings(options: LatentWorkerOptions<InstanceHandle>): Re
       `worker "${options.name}": password must be a non-empty string, or left out to generate one`,
     );
   }
+  // The redactor cannot hide a password shorter than MIN_REDACTED_LENGTH, nor one printed line by
+  // line: such passwords are refused rather than printed in clear.
+  if (options.password !== undefined && options.password.length < MIN_REDACTED_LENGTH) {
+    throw new ConfigurationError(
+      `worker "${options.name}": password must have at least ${MIN_REDACTED_LENGTH} characters (a shorter one could not be kept out of logs), or be left out to generate one`,
+    );
+  }
+  if (options.password !== undefined && /[\u0000-\u001f\u007f]/.test(options.password)) {
+    throw new ConfigurationError(
+      `worker "${options.name}": password must not contain line breaks or other control characters (they could not be kept out of logs)`,
+    );
+  }
   const buildWaitTimeout = finiteNumber('buildWaitTimeout', options.buildWaitTimeout, DEFAULT_BUILD_WAIT_TIMEOUT);
   const missingTimeout = finiteNumber('missingTimeout', options.missingTimeout, DEFAULT_MISSING_TIMEOUT);
   if (missingTimeout < 0) {
@@ -135,7 +152,7 @@ export function resolveTimings(options: LatentWorkerOptions<InstanceHandle>): Re
   return {
     buildWaitTimeout,
     missingTimeout,
-    checkInstanceInterval,
+    checkInstanceInterval: Math.max(checkInstanceInterval, MIN_CHECK_INSTANCE_INTERVAL),
     stopTimeout,
     maxBuilds,
     masterPort,

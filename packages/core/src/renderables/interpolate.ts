@@ -137,6 +137,28 @@ function isKeywordObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * Deepest nesting of `%(…)` substitutions in one format (`%(prop:a:-%(prop:b)s)s` is 2): deeper
+ * formats are refused at once, before the quadratic nested parse or a stack overflow.
+ */
+export const MAX_INTERPOLATE_NESTING = 64;
+
+/** How deep `%(` keys nest in `format` (parentheses inside a key count), in one linear pass. */
+function keyNestingDepth(format: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let index = 0; index < format.length; index++) {
+    const code = format.charCodeAt(index);
+    if (code === 37 && format.charCodeAt(index + 1) === 40) {
+      depth += 1;
+      index += 1;
+    } else if (depth > 0 && code === 40) depth += 1;
+    else if (depth > 0 && code === 41) depth -= 1;
+    if (depth > deepest) deepest = depth;
+  }
+  return deepest;
+}
+
+/**
  * Buildbot's `Interpolate`: a format string rendered with Python `%` semantics.
  *
  * - Keyword form, `new Interpolate(format)` or `new Interpolate(format, { kw: value })`: the format
@@ -174,6 +196,12 @@ export class Interpolate extends RenderableOperators {
       }
       positional = [];
       kwargs = Object.fromEntries(Object.entries(last));
+    }
+    const depth = keyNestingDepth(format);
+    if (depth > MAX_INTERPOLATE_NESTING) {
+      throw new ConfigurationError(
+        `invalid Interpolate format ${stringRepr(format.length > 200 ? `${format.slice(0, 200)}…` : format)}: substitutions are nested ${depth} levels deep, more than the ${MAX_INTERPOLATE_NESTING} allowed; flatten the format`,
+      );
     }
     this.format = format;
     this.args = positional;

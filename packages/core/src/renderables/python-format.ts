@@ -29,6 +29,18 @@ const FLAG_ZERO = 16;
  */
 export const MAX_FORMAT_WIDTH = 1_000_000;
 export const MAX_FORMAT_PRECISION = 10_000;
+/**
+ * Longest text one format may produce (characters): widths summed over many conversions, or huge
+ * values, are refused ("result too long") before the text is built, instead of building 100 MB strings.
+ */
+export const MAX_FORMAT_OUTPUT = 10_000_000;
+
+function tooLong(): PythonException {
+  return new PythonException(
+    'OverflowError',
+    `result too long: a format may produce at most ${MAX_FORMAT_OUTPUT} characters (check the widths and the values)`,
+  );
+}
 
 /** `*` in a width or precision: the value is taken from the arguments. */
 const STAR = -2;
@@ -223,6 +235,7 @@ export function applyFormat(format: CompiledFormat, args: FormatArguments): stri
   for (const token of format.tokens) {
     if (typeof token === 'string') {
       out += token;
+      if (out.length > MAX_FORMAT_OUTPUT) throw tooLong();
       continue;
     }
     const { error } = token;
@@ -252,7 +265,9 @@ export function applyFormat(format: CompiledFormat, args: FormatArguments): stri
     }
     if (error) throw new PythonException(error.type, error.message);
     const value = nextArgument();
+    if (out.length + Math.max(width, 0) > MAX_FORMAT_OUTPUT) throw tooLong();
     out += formatOne(value, token, flags, width, precision, format.source);
+    if (out.length > MAX_FORMAT_OUTPUT) throw tooLong();
   }
   if (isTuple && argumentIndex < argumentCount) {
     throw new PythonException('TypeError', 'not all arguments converted during string formatting');

@@ -56,6 +56,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  *   `Map`s render keys and values, so a renderable may be a key;
  * - everything else — strings included — is returned unchanged.
  */
+/**
+ * Deepest nesting of arrays, objects and Maps `render` walks: deeper settings are a mistake (or an
+ * attack) and would otherwise end in a raw stack overflow. A `RenderError` names the limit.
+ */
+export const MAX_RENDER_DEPTH = 200;
+
 export function render<T>(value: T, properties: Properties): Promise<Rendered<T>>;
 export async function render(value: unknown, properties: Properties): Promise<unknown> {
   return renderValue(value, properties, []);
@@ -72,6 +78,11 @@ async function renderValue(value: unknown, properties: Properties, ancestors: ob
   const isMap = value instanceof Map;
   if (!isArray && !isMap && !isPlainObject(value)) return value;
   if (ancestors.includes(value)) throw new RenderError('cannot render a value that contains itself');
+  if (ancestors.length >= MAX_RENDER_DEPTH) {
+    throw new RenderError(
+      `cannot render a value nested deeper than ${MAX_RENDER_DEPTH} levels of lists and mappings: flatten the setting`,
+    );
+  }
   const inner = [...ancestors, value];
   if (isArray) return Promise.all(value.map((item) => renderValue(item, properties, inner)));
   if (isMap) {

@@ -4,17 +4,30 @@ import { publishSecret } from '../diagnostics/channels.js';
 export const REDACTED = '<redacted>';
 
 /**
+ * Shortest secret the redactor can hide: shorter values would mangle ordinary text, so they are
+ * not redacted, and latentci refuses them as worker passwords (`ConfigurationError`).
+ */
+export const MIN_REDACTED_LENGTH = 4;
+
+/**
  * Remembers secret values (worker passwords, API keys, `%(secret:…)s` results) and removes them
  * from any text before it reaches a log line, an event or an error message.
  */
 export class Redactor {
   readonly #secrets = new Set<string>();
 
-  /** Registers a secret. Empty strings and very short values (< 4 chars) are ignored: redacting them would mangle ordinary text. */
+  /**
+   * Registers a secret. Empty strings and very short values (< 4 chars) are ignored: redacting them
+   * would mangle ordinary text. A secret spanning several lines is also registered line by line
+   * (lines of 4 characters or more), as output is often printed, and cut, line by line.
+   */
   add(secret: string | undefined | null): void {
-    if (typeof secret !== 'string' || secret.length < 4 || this.#secrets.has(secret)) return;
+    if (typeof secret !== 'string' || secret.length < MIN_REDACTED_LENGTH || this.#secrets.has(secret)) return;
     this.#secrets.add(secret);
     publishSecret(secret);
+    if (/[\r\n]/.test(secret)) {
+      for (const line of secret.split(/\r\n|\r|\n/)) this.add(line);
+    }
   }
 
   delete(secret: string): void {

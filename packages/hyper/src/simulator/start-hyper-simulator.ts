@@ -272,9 +272,23 @@ export async function startHyperSimulator(options: HyperSimulatorOptions): Promi
     }
     const contentType = request.headers['content-type'];
     const answer = await route(method, unversioned, new URLSearchParams(rawQuery), body, contentType);
+    if ('stream' in answer) {
+      // Every engine-side stream (followed logs) ends with close(), with its client, or at once
+      // when the client (or the simulator) is already gone.
+      const stream = answer.stream;
+      if (closing || response.destroyed) {
+        stream.destroy();
+        return;
+      }
+      engineStreams.add(stream);
+      stream.on('close', () => engineStreams.delete(stream));
+      response.on('close', () => stream.destroy());
+    }
     send(response, request, answer);
   }
 
+  const engineStreams = new Set<{ destroy(): void }>();
+  let closing = false;
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       if (error instanceof HyperHttpError) writePlainTextError(response, error.status, error.message);
@@ -331,6 +345,9 @@ export async function startHyperSimulator(options: HyperSimulatorOptions): Promi
       );
     },
     async close() {
+      closing = true;
+      for (const stream of engineStreams) stream.destroy();
+      engineStreams.clear();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
