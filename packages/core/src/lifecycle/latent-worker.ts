@@ -12,7 +12,9 @@ import {
   CannotSubstantiateError,
   ConfigurationError,
   FailedToSubstantiateError,
-  RenderError,
+  isRetryableFailure,
+  type LatentErrorCode,
+  latentErrorCode,
   SubstantiationCancelledError,
   SubstantiationTimeoutError,
   WorkerCrashedError,
@@ -37,6 +39,13 @@ import { Quarantine } from './quarantine.js';
 import { isSubstantiating, LatentWorkerState } from './state.js';
 import { structurallyEqual } from './structural-equal.js';
 import { OneShotTimer } from './timer.js';
+
+/** The codes of `FailedToSubstantiateError` and its subclasses: a failed start, retried. */
+const FAILED_TO_SUBSTANTIATE_CODES: ReadonlySet<LatentErrorCode> = new Set<LatentErrorCode>([
+  'FAILED_TO_SUBSTANTIATE',
+  'SUBSTANTIATION_TIMEOUT',
+  'WORKER_CRASHED',
+]);
 
 /** Buildbot's build results, as a master reports them to `buildFinished`. */
 export type BuildResult = 'SUCCESS' | 'WARNINGS' | 'FAILURE' | 'SKIPPED' | 'EXCEPTION' | 'RETRY' | 'CANCELLED';
@@ -447,21 +456,27 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   }
 
   #toFailure(error: unknown): FailedToSubstantiateError | CannotSubstantiateError {
-    // A configuration error cannot succeed on a retry: unlike Buildbot (which retries it forever),
-    // it ends the build with an exception, and the message is the configuration error's own.
-    if (error instanceof ConfigurationError || error instanceof RenderError) {
+    // Classified by `code` and `retryable`, never `instanceof`: the error may come from another
+    // copy of core (a CJS provider under an ESM master). The rule is `isRetryableFailure`'s: a
+    // non-retryable error (by default a configuration or render error) cannot succeed on a retry,
+    // so the build ends with an exception (Buildbot retries such builds forever); anything else
+    // fails the start and the build is retried after the quarantine.
+    const code = latentErrorCode(error);
+    if (!isRetryableFailure(error)) {
+      if (code === 'CANNOT_SUBSTANTIATE') return this.#redactor.redactError(error as CannotSubstantiateError);
       return this.#redactor.redactError(
-        new CannotSubstantiateError(`${this.name} cannot substantiate: ${error.message}`, { cause: error }),
+        new CannotSubstantiateError(`${this.name} cannot substantiate: ${errorMessage(error)}`, { cause: error }),
       );
     }
-    const failure =
-      error instanceof FailedToSubstantiateError || error instanceof CannotSubstantiateError
-        ? error
-        : new FailedToSubstantiateError(
-            `${this.name} failed to substantiate: ${errorMessage(error)}; the build will be retried once the quarantine ends`,
-            { cause: error },
-          );
-    return this.#redactor.redactError(failure);
+    if (code !== undefined && FAILED_TO_SUBSTANTIATE_CODES.has(code)) {
+      return this.#redactor.redactError(error as FailedToSubstantiateError);
+    }
+    return this.#redactor.redactError(
+      new FailedToSubstantiateError(
+        `${this.name} failed to substantiate: ${errorMessage(error)}; the build will be retried once the quarantine ends`,
+        { cause: error },
+      ),
+    );
   }
 
   /** Buildbot's `_substantiation_failed`: notify waiters (and quarantine), then insubstantiate. */
