@@ -1,7 +1,7 @@
 import { Interpolate, isLatentError, Properties, parseMasterAddress, render } from '@latentci/core';
 import { parseVolume } from '@latentci/docker';
-import { appIdErrors } from '@latentci/marathon';
 import fc from 'fast-check';
+import { appIdErrors } from '../packages/marathon/src/app-id.js';
 
 /**
  * The fuzz targets of `pnpm fuzz`: parsers that take user configuration. Each property says the

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { InstanceEventSink, Logger } from '@latentci/core';
 import { ConfigurationError, isAbortError } from '@latentci/core';
+import { createTarArchive } from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
 import { type BuildOutputChunk, decodeBuildOutput } from './build-output.js';
 import { engineStatusCode, translateEngineError } from './engine-errors.js';
 import { ImageNotFoundError } from './errors.js';
 import { findImage, type LocalImage, pullReference, runnableReference } from './image-reference.js';
-import { createTarArchive } from './tar-archive.js';
 
 /** Everything the image step needs, already rendered. */
 export interface ImagePlan {

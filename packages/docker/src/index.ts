@@ -1,3 +1,4 @@
+export type { RenderableSetting as Renderable } from '@latentci/provider-utils';
 export {
   createDockerClient,
   DEFAULT_DOCKER_HOST,
@@ -32,6 +33,5 @@ export {
 } from './errors.js';
 export { toEngineHostConfig } from './host-config.js';
 export { imageMatches } from './image-reference.js';
-export type { Renderable } from './render-setting.js';
 export { DOCKER_SETTING_NAMES, type DockerProviderSettings } from './settings.js';
 export { type ParsedVolume, parseVolume } from './volumes.js';

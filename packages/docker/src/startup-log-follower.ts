@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
 import type { InstanceEventSink } from '@latentci/core';
+import { DockerLogDecoder } from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
-import { LineSplitter } from './multiplexed-output.js';
 
 /** A running follow of a container's output; `stop` ends it and resolves when it has ended. */
 export interface LogFollow {
@@ -33,33 +32,25 @@ export async function followContainerOutput(
     logs: true,
     abortSignal: controller.signal,
   })) as NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
-  const sink = (name: 'stdout' | 'stderr') => {
-    const splitter = new LineSplitter((line) => events.log(redact(line), name));
-    const writable = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        splitter.push(chunk.toString('utf8'));
-        callback();
-      },
-      final(callback) {
-        splitter.flush();
-        callback();
-      },
-    });
-    return { splitter, writable };
-  };
-  const stdout = sink('stdout');
-  const stderr = sink('stderr');
-  docker.modem.demuxStream(stream, stdout.writable, stderr.writable);
+  // Decoded here, not by dockerode's demuxStream: a TTY container's stream has no frames, and a
+  // character cut between two chunks must reach the log whole.
+  const decoder = new DockerLogDecoder((line, name) => events.log(redact(line), name));
+  stream.on('data', (chunk: Buffer) => decoder.push(chunk));
   const done = new Promise<void>((resolve) => {
     const finish = () => {
-      stdout.splitter.flush();
-      stderr.splitter.flush();
+      decoder.end();
       signal.removeEventListener('abort', abort);
       resolve();
     };
-    stream.once('end', finish);
-    stream.once('close', finish);
-    stream.once('error', finish);
+    let finished = false;
+    const once = () => {
+      if (finished) return;
+      finished = true;
+      finish();
+    };
+    stream.once('end', once);
+    stream.once('close', once);
+    stream.once('error', once);
   });
   return {
     done,

@@ -1,6 +1,6 @@
 import { type CommonLatentWorkerOptions, createProviderLatentWorker, type LatentWorker } from '@latentci/core';
 import { createHyperProvider, type HyperInstance } from './hyper-provider.js';
-import type { HyperProviderSettings } from './hyper-settings.js';
+import type { HyperProviderSettings } from './settings.js';
 
 /** Options of {@link hyperLatentWorker}: the common latent-worker options plus the Hyper settings. */
 export type HyperLatentWorkerOptions = CommonLatentWorkerOptions<HyperInstance> & Omit<HyperProviderSettings, 'logger'>;

@@ -4,8 +4,6 @@ export {
   marathonAppDefinition,
   marathonAppId,
 } from './app-definition.js';
-export { appIdErrors, canonicalAppId } from './app-id.js';
-export { deepMerge } from './deep-merge.js';
 export { MarathonAppRejectedError, MarathonAuthenticationError, type MarathonViolation } from './errors.js';
 export type { MarathonAuth } from './marathon-auth.js';
 export { type MarathonLatentWorkerOptions, marathonLatentWorker } from './marathon-latent-worker.js';
@@ -15,5 +13,5 @@ export {
   createMarathonProvider as createProvider,
   type MarathonInstance,
 } from './marathon-provider.js';
-export type { MarathonSettings } from './marathon-settings.js';
 export type { MarathonRenderable } from './render-settings.js';
+export type { MarathonSettings } from './settings.js';
