@@ -1,6 +1,6 @@
 import { Interpolate, isLatentError, Properties, parseMasterAddress, render } from '@latentci/core';
-import { parseVolume } from '@latentci/docker';
 import fc from 'fast-check';
+import { parseVolume } from '../packages/docker/src/volumes.js';
 import { appIdErrors } from '../packages/marathon/src/app-id.js';
 
 /**

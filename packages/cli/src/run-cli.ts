@@ -16,6 +16,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** stdout is a terminal: progress bars and colours. */
   readonly tty: boolean;
+  /** The terminal's width in characters, when stdout is one. */
+  readonly columns?: number | undefined;
   readonly cwd: string;
   /** Aborting it interrupts the command (exit code 130) after cleaning up. */
   readonly signal?: AbortSignal | undefined;
@@ -26,6 +28,7 @@ function defaultIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     tty: process.stdout.isTTY === true,
+    columns: process.stdout.columns,
     cwd: process.cwd(),
   };
 }
@@ -67,7 +70,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo): Promise<number> {
   const report: (event: TryEvent) => void = command.json
     ? createJsonReporter(io.stdout)
-    : createHumanReporter({ write: io.stdout, tty: io.tty });
+    : createHumanReporter({ write: io.stdout, tty: io.tty, columns: io.columns });
   let config: Awaited<ReturnType<typeof loadWorkerConfig>>;
   try {
     config = await loadWorkerConfig(command.config, { cwd: io.cwd });

@@ -13,6 +13,7 @@ import {
   type ProviderV1,
   type ReapResult,
   Redactor,
+  redactingLogger,
   type SignalOptions,
   type StartInstanceRequest,
   type StopOptions,
@@ -514,14 +515,6 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
     }
     return result;
   }
-}
-
-function redactingLogger(logger: Logger, redactor: Redactor): Logger {
-  return {
-    log(level, message, fields) {
-      logger.log(level, redactor.redact(message), fields === undefined ? undefined : redactor.redactValue(fields));
-    },
-  };
 }
 
 /**

@@ -1,3 +1,5 @@
+// The public API: the factories, the settings and option types, the instance type and the errors.
+// Helpers stay internal; what every provider shares lives in @latentci/provider-utils.
 export {
   HyperApiError,
   HyperAuthenticationError,
@@ -6,8 +8,6 @@ export {
   HyperPayloadRejectedError,
   ImageNotFoundError,
 } from './errors.js';
-export { HYPER_API_PREFIX } from './hyper-client.js';
-export { hyperBaseUrl } from './hyper-endpoint.js';
 export { type HyperLatentWorkerOptions, hyperLatentWorker } from './hyper-latent-worker.js';
 /** The provider factory under the conventional name every latentci provider package exports (used by `latentci` to load a provider by package name). */
 export {
@@ -16,7 +16,6 @@ export {
   type HyperInstance,
   type HyperStartSettings,
 } from './hyper-provider.js';
-export { DEFAULT_SIZE, HYPER_SIZES, type HyperSize, SIZE_LABEL } from './hyper-sizes.js';
+export { DEFAULT_SIZE, HYPER_SIZES, type HyperSize } from './hyper-sizes.js';
 export type { HyperProviderSettings } from './settings.js';
-export { HYPER_SIGNING } from './signing/constants.js';
 export { type HyperSignedHeaders, type SignHyperRequestInput, signHyperRequest } from './signing/sign-hyper-request.js';

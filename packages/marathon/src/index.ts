@@ -1,3 +1,5 @@
+// The public API: the factories, the settings and option types, the instance type and the errors.
+// Helpers stay internal; what every provider shares lives in @latentci/provider-utils.
 export {
   DEFAULT_MARATHON_APP_PREFIX,
   type MarathonAppDefinitionInput,

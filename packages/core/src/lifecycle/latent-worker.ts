@@ -260,7 +260,8 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   ): Promise<boolean> {
     const record = this.#current;
     if (!record?.hasSettings || !record.provider.renderStartSettings) return true;
-    const rendered = await this.#waitFor(record.provider.renderStartSettings(properties), options.signal);
+    const signal = options.signal ?? record.abort.signal;
+    const rendered = await this.#waitFor(record.provider.renderStartSettings(properties, { signal }), options.signal);
     return structurallyEqual(rendered, record.settings);
   }
 
@@ -353,9 +354,10 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
       try {
         if (!stillWanted()) return;
         const provider = this.#provider;
-        const prepared = await this.#prepareStart(provider, properties);
+        const abort = new AbortController();
+        const prepared = await this.#prepareStart(provider, properties, abort.signal);
         if (!stillWanted()) return;
-        record = { ...prepared, provider, abort: new AbortController(), instance: undefined, cancelled: false };
+        record = { ...prepared, provider, abort, instance: undefined, cancelled: false };
         this.#current = record;
         this.#setState(LatentWorkerState.SUBSTANTIATING_STARTING);
         const instance = await provider.startInstance(record.request, { signal: record.abort.signal });
@@ -385,11 +387,12 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   async #prepareStart(
     provider: Provider<Instance>,
     properties: Properties,
+    signal: AbortSignal,
   ): Promise<{ request: StartInstanceRequest; hasSettings: boolean; settings: unknown }> {
     const master: MasterAddress = this.#masterFQDN ?? this.#defaultMaster ?? (await this.#resolveDefaultMaster());
     // Settings are rendered from the build's own properties, like the compatibility check does.
     const hasSettings = typeof provider.renderStartSettings === 'function';
-    const settings = hasSettings ? await provider.renderStartSettings?.(properties) : undefined;
+    const settings = hasSettings ? await provider.renderStartSettings?.(properties, { signal }) : undefined;
     properties.setProperty('workername', this.name, 'Worker');
     for (const [key, value] of Object.entries(this.#workerProperties)) properties.setProperty(key, value, 'Worker');
     const request = createStartInstanceRequest({
