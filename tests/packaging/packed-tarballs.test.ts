@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // workspace, and loads each entry point from ESM and from CJS. Needs `pnpm build` first (the
 // test command runs it).
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const packageNames = ['core', 'docker', 'hyper', 'marathon', 'test-kit', 'cli'];
+const packageNames = ['core', 'provider-utils', 'docker', 'hyper', 'marathon', 'test-kit', 'cli'];
 const consumer = mkdtempSync(join(tmpdir(), 'latentci-consumer-'));
 
 interface Manifest {
@@ -44,7 +44,8 @@ beforeAll(() => {
   }
   const tarballs = readdirSync(consumer).filter((file) => file.endsWith('.tgz'));
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'latentci-consumer', private: true }));
-  // vitest is the optional peer of @latentci/test-kit/vitest.
+  // vitest is the optional peer of @latentci/test-kit/vitest; dockerode the optional peer of the
+  // hyper and marathon simulators (their ./testing entries).
   execFileSync(
     'npm',
     [
@@ -55,6 +56,7 @@ beforeAll(() => {
       '--loglevel=error',
       ...tarballs.map((file) => `./${file}`),
       'vitest@4.1.12',
+      'dockerode@5.0.1',
     ],
     { cwd: consumer, stdio: 'pipe', timeout: 240_000 },
   );
