@@ -51,7 +51,7 @@ export interface DockerInstance extends InstanceHandle {
   readonly dockerHost: string;
 }
 
-/** Every start-relevant setting rendered for one build: compared structurally for build compatibility (§1.16). */
+/** Every start-relevant setting rendered for one build: compared structurally for build compatibility. */
 export interface RenderedDockerSettings {
   readonly dockerHost: string;
   readonly image: string | null;

@@ -176,7 +176,7 @@ async function pullImage(plan: ImagePlan, context: ImageContext): Promise<string
 }
 
 /**
- * Buildbot's image step (§2.4.4): use the image when it is on the engine; else build it from the
+ * Buildbot's image step: use the image when it is on the engine; else build it from the
  * Dockerfile or custom context; then pull when `autopull` and the image is missing (or always
  * with `alwaysPull`). Throws {@link ImageNotFoundError} (not retryable) when the image is still
  * missing, with what the build or pull reported. Resolves with the reference to create the

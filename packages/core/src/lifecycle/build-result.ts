@@ -5,7 +5,7 @@ export type SubstantiationBuildResult = 'RETRY' | 'EXCEPTION' | 'CANCELLED';
 
 /**
  * What a master should do with a build whose `substantiate()` rejected with `error` (Buildbot's
- * `Build.startBuild`, §1.11): `CANCELLED` when the user stopped the build, `EXCEPTION` (finish, do
+ * `Build.startBuild`): `CANCELLED` when the user stopped the build, `EXCEPTION` (finish, do
  * not retry) for a `CANNOT_SUBSTANTIATE` error (by `code`: it may come from another copy of core), `RETRY` (unclaim the request, it is retried later) for
  * anything else: failed or refused start, timeout, crash, cancellation by a stop.
  */

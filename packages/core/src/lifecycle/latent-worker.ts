@@ -785,7 +785,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
     }
     const provider = assertProvider<Instance>(options.provider);
     const masterFQDN = options.masterFQDN === undefined ? undefined : parseMasterAddress(options.masterFQDN);
-    // Buildbot's getRandomPass (§1.15): keep the password a running instance logs in with.
+    // Buildbot's getRandomPass: keep the password a running instance logs in with.
     const password =
       options.password ??
       (this.#state === LatentWorkerState.NOT_SUBSTANTIATED ? generateWorkerPassword() : this.#password);
