@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
+import { createJiti } from 'jiti';
 import { ConfigFileError } from '../cli-errors.js';
 import { validateWorkerConfig } from './validate-config.js';
 import type { LoadedWorkerConfig } from './worker-config.js';
@@ -16,7 +16,7 @@ export interface LoadWorkerConfigOptions {
 /**
  * Loads a worker config: a `.json` file, or a JS/TS module (`.js`, `.mjs`, `.cjs`, `.ts`, `.mts`,
  * `.cts`) whose default export is the config (or a function, possibly async, returning it).
- * TypeScript modules are loaded with tsx: no build step needed.
+ * TypeScript modules are loaded with jiti (pure JavaScript, no native binary): no build step needed.
  *
  * @throws ConfigFileError when the file is missing, unreadable, malformed or invalid.
  */
@@ -70,7 +70,9 @@ async function importModuleConfig(file: string): Promise<unknown> {
   const url = pathToFileURL(file).href;
   let module: Record<string, unknown>;
   try {
-    module = (await tsImport(url, url)) as Record<string, unknown>;
+    // `moduleCache: false`: a config edited between two runs in one process is read again.
+    const jiti = createJiti(url, { moduleCache: false, fsCache: false, interopDefault: false });
+    module = (await jiti.import(file)) as Record<string, unknown>;
   } catch (error) {
     throw new ConfigFileError(file, `could not be loaded: ${(error as Error).message}`, { cause: error });
   }
