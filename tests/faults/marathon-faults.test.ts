@@ -42,7 +42,7 @@ function worker(name: string, settings: Partial<MarathonSettings> = {}, missingT
       marathonUrl: simulator.url,
       image,
       marathonAuth: credentials,
-      retryDelay: 100,
+      retryDelayMs: 100,
       ...settings,
     }),
     masterId: 'latentci-faults-marathon',
@@ -123,7 +123,7 @@ describe('Marathon faults', () => {
     await fullCycle(worker('marathon-slow'));
 
     simulator.setFaults({ latency: 1500 });
-    const target = worker('marathon-too-slow', { requestTimeout: 500, startAttempts: 2 });
+    const target = worker('marathon-too-slow', { requestTimeoutMs: 500, startAttempts: 2 });
     const started = performance.now();
     const error = await target.substantiate().catch((caught: unknown) => caught);
     const decisionMs = performance.now() - started;

@@ -48,7 +48,8 @@ beforeAll(() => {
   }
   const tarballs = readdirSync(consumer).filter((file) => file.endsWith('.tgz'));
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'latentci-consumer', private: true }));
-  // vitest is the optional peer of @latentci/test-kit/vitest.
+  // vitest is the optional peer of @latentci/test-kit/vitest; dockerode the optional peer of the
+  // hyper and marathon simulators (their ./testing entries).
   execFileSync(
     'npm',
     [
@@ -59,6 +60,7 @@ beforeAll(() => {
       '--loglevel=error',
       ...tarballs.map((file) => `./${file}`),
       'vitest@4.1.12',
+      'dockerode@5.0.1',
     ],
     { cwd: consumer, stdio: 'pipe', timeout: 240_000 },
   );

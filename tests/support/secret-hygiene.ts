@@ -16,6 +16,9 @@ const SECRET_CHANNEL = 'latentci:secret';
 const OUTPUT_CHANNEL = 'latentci:output';
 const secrets = new Set<string>();
 const outputs: OutputMessage[] = [];
+// Publishing secrets is opt-in (core's enableSecretPublishing; the same global flag, set literally
+// for the same reason as the channel names).
+(globalThis as Record<symbol, unknown>)[Symbol.for('latentci.secretPublishing')] = true;
 subscribe(SECRET_CHANNEL, (message) => secrets.add((message as SecretMessage).secret));
 subscribe(OUTPUT_CHANNEL, (message) => outputs.push(message as OutputMessage));
 

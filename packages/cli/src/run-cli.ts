@@ -17,6 +17,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** stdout is a terminal: progress bars and colours. */
   readonly tty: boolean;
+  /** The terminal's width in characters, when stdout is one. */
+  readonly columns?: number | undefined;
   readonly cwd: string;
   /** Aborting it interrupts the command (exit code 130) after cleaning up. */
   readonly signal?: AbortSignal | undefined;
@@ -29,6 +31,7 @@ function defaultIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     tty: process.stdout.isTTY === true,
+    columns: process.stdout.columns,
     cwd: process.cwd(),
   };
 }
@@ -68,7 +71,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 }
 
 async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo): Promise<number> {
-  const timeline = createHumanReporter({ write: io.stdout, tty: io.tty });
+  const timeline = createHumanReporter({ write: io.stdout, tty: io.tty, columns: io.columns });
   // In human mode a configuration error is an error message: it goes to stderr, as every error does.
   const errors = createHumanReporter({ write: io.stderr, tty: false });
   const report: (event: TryEvent) => void = command.json

@@ -41,6 +41,26 @@ export type LatentErrorCode =
   | 'WORKER_CONNECTION_LOST'
   | 'WORKER_REMOTE_ERROR';
 
+/**
+ * The brand every latentci error carries, shared by every copy of core in a process
+ * (`Symbol.for`): an ESM and a CJS build of core, or two versions, recognise each other's errors.
+ */
+export const LATENT_ERROR_BRAND: unique symbol = Symbol.for('latentci.error') as never;
+
+const LATENT_ERROR_CODES: ReadonlySet<string> = new Set<LatentErrorCode>([
+  'CONFIGURATION_ERROR',
+  'RENDER_ERROR',
+  'FAILED_TO_SUBSTANTIATE',
+  'SUBSTANTIATION_TIMEOUT',
+  'WORKER_CRASHED',
+  'CANNOT_SUBSTANTIATE',
+  'SUBSTANTIATION_CANCELLED',
+  'WORKER_SHUT_DOWN',
+  'UNSUPPORTED_SPECIFICATION_VERSION',
+  'BACKEND_ERROR',
+  'CONNECTION_REJECTED',
+]);
+
 export interface LatentErrorOptions {
   cause?: unknown;
   /** Overrides the class default. */
@@ -50,6 +70,7 @@ export interface LatentErrorOptions {
 export class LatentError extends Error {
   readonly code: LatentErrorCode;
   readonly retryable: boolean;
+  readonly [LATENT_ERROR_BRAND] = true;
 
   constructor(code: LatentErrorCode, message: string, retryable: boolean, options: LatentErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -147,8 +168,39 @@ export class BackendError extends LatentError {
   }
 }
 
+/**
+ * True for any latentci error, whichever copy of core created it: it carries the
+ * `Symbol.for('latentci.error')` brand, or it is an `Error` with a latentci `code` and a boolean
+ * `retryable`. Never use `instanceof` to classify an error that may come from a provider: a CJS
+ * provider and an ESM master load two copies of core, and each has its own classes.
+ */
 export function isLatentError(value: unknown): value is LatentError {
-  return value instanceof LatentError;
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { [LATENT_ERROR_BRAND]?: unknown; code?: unknown; retryable?: unknown };
+  if (candidate[LATENT_ERROR_BRAND] === true) return true;
+  return (
+    value instanceof Error &&
+    typeof candidate.code === 'string' &&
+    LATENT_ERROR_CODES.has(candidate.code) &&
+    typeof candidate.retryable === 'boolean'
+  );
+}
+
+/** The error's latentci `code`, or `undefined` for anything that is not a latentci error. */
+export function latentErrorCode(value: unknown): LatentErrorCode | undefined {
+  return isLatentError(value) ? value.code : undefined;
+}
+
+/**
+ * The one rule for `retryable` (see the core README, "Failures"): a start that failed with a
+ * latentci error whose `retryable` is `false` cannot succeed by asking again, so the build ends
+ * (`CannotSubstantiateError`, build result `EXCEPTION`). Everything else — a retryable latentci
+ * error, or any other error — is a failed start: the build is retried after a quarantine
+ * (`FailedToSubstantiateError`, build result `RETRY`). The class and the code only set the default
+ * of `retryable`; a provider overrides it with `{ retryable }`.
+ */
+export function isRetryableFailure(value: unknown): boolean {
+  return isLatentError(value) ? value.retryable : true;
 }
 
 /** True for the errors `AbortSignal` produces; those pass through latentci unchanged. */

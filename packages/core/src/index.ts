@@ -6,5 +6,6 @@ export * from './lifecycle/index.js';
 export * from './logging/logger.js';
 export * from './pool/index.js';
 export * from './renderables/index.js';
+export { redactingLogger } from './secrets/redacting-logger.js';
 export * from './secrets/redactor.js';
 export * from './worker/index.js';

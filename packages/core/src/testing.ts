@@ -2,6 +2,8 @@
  * `@latentci/core/testing`: the reference in-memory provider and a manual clock, for testing
  * masters and providers without a backend and without waiting for real time.
  */
+
+export { enableSecretPublishing } from './diagnostics/channels.js';
 export {
   type AttachTarget,
   createInMemoryProvider,

@@ -7,19 +7,27 @@ import {
   isAbortError,
   type Logger,
   type OrphanInstance,
-  OWNER_LABELS,
   type OwnerFilter,
   type Properties,
   type ProviderCapabilities,
   type ProviderV1,
   type ReapResult,
   Redactor,
+  redactingLogger,
   type SignalOptions,
   type StartInstanceRequest,
   type StopOptions,
   type StopTarget,
   silentLogger,
 } from '@latentci/core';
+import {
+  decodeDockerLog,
+  environmentList,
+  orphanFromLabels,
+  ownerLabelFilters,
+  reapEach,
+  renderSetting,
+} from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
 import { findContainersByExactName, removeContainer } from './container-lookup.js';
 import { createDockerClient, defaultDockerHost, loadTls, tlsFromEnvironment } from './docker-connection.js';
@@ -28,8 +36,6 @@ import { engineMessage, engineStatusCode, isNotFound, translateEngineError } fro
 import { WrongImagePlatformError } from './errors.js';
 import { hasInitSetting, toEngineHostConfig } from './host-config.js';
 import { generatedImageName, prepareImage } from './image-preparation.js';
-import { demultiplexToText } from './multiplexed-output.js';
-import { renderSetting } from './render-setting.js';
 import { type DockerProviderSettings, type ValidatedDockerSettings, validateDockerSettings } from './settings.js';
 import { followContainerOutput, type LogFollow } from './startup-log-follower.js';
 import { parseVolumes } from './volumes.js';
@@ -46,7 +52,7 @@ export interface DockerInstance extends InstanceHandle {
   readonly dockerHost: string;
 }
 
-/** Every start-relevant setting rendered for one build: compared structurally for build compatibility (§1.16). */
+/** Every start-relevant setting rendered for one build: compared structurally for build compatibility. */
 export interface RenderedDockerSettings {
   readonly dockerHost: string;
   readonly image: string | null;
@@ -247,7 +253,7 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
     const exposedPorts = Object.fromEntries(Object.keys(hostConfig.PortBindings ?? {}).map((port) => [port, {}]));
     const body: Dockerode.ContainerCreateOptions = {
       Image: reference,
-      Env: Object.entries(request.environment).map(([key, value]) => `${key}=${value}`),
+      Env: environmentList(request.environment),
       Labels: { ...request.labels },
       HostConfig: hostConfig,
       ...(this.#settings.command.length > 0 ? { Cmd: [...this.#settings.command] } : {}),
@@ -432,7 +438,7 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
         follow: false,
         abortSignal: signal,
       } as Dockerode.ContainerLogsOptions & { follow: false })) as unknown as Buffer;
-      logs = demultiplexToText(Buffer.isBuffer(output) ? output : Buffer.from(String(output)));
+      logs = `${decodeDockerLog(Buffer.isBuffer(output) ? output : Buffer.from(String(output)))}\n`;
     } catch (error) {
       if (isAbortError(error)) throw error;
       logs = `(cannot read the logs: ${engineMessage(error)})\n`;
@@ -463,19 +469,17 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
     try {
       const containers = await docker.listContainers({
         all: true,
-        filters: { label: ownerLabelFilter(owner) },
+        filters: { label: ownerLabelFilters(owner) },
         abortSignal: signal,
       });
-      return containers.map((container) => {
-        const name = (container.Names ?? [])[0]?.replace(/^\//, '');
-        return {
+      return containers.map((container) =>
+        orphanFromLabels(owner, {
           id: container.Id,
-          ...(name === undefined ? {} : { name }),
-          masterId: container.Labels?.[OWNER_LABELS.master] ?? owner.masterId,
-          workerName: container.Labels?.[OWNER_LABELS.worker] ?? '',
+          name: (container.Names ?? [])[0]?.replace(/^\//, ''),
+          labels: container.Labels,
           state: container.State,
-        };
-      });
+        }),
+      );
     } catch (error) {
       if (isAbortError(error)) throw error;
       throw new BackendError(
@@ -490,22 +494,20 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
   async reapOrphans(owner: OwnerFilter, options: SignalOptions): Promise<ReapResult> {
     const { docker } = this.#orphanClient();
     const orphans = await this.listOrphans(owner, options);
-    const removed: OrphanInstance[] = [];
-    const failed: { instance: OrphanInstance; message: string }[] = [];
-    await Promise.all(
-      orphans.map(async (orphan) => {
+    const result = await reapEach(
+      orphans,
+      async (orphan, signal) => {
         try {
-          await removeContainer(docker, orphan.id, options.signal);
-          removed.push(orphan);
+          await removeContainer(docker, orphan.id, signal);
         } catch (error) {
-          if (isAbortError(error)) throw error;
-          failed.push({ instance: orphan, message: engineMessage(error) });
+          throw isAbortError(error) ? error : new Error(engineMessage(error));
         }
-      }),
+      },
+      options,
     );
     try {
       const images = await docker.listImages({
-        filters: { label: ownerLabelFilter(owner) },
+        filters: { label: ownerLabelFilters(owner) },
         abortSignal: options.signal,
       } as Dockerode.ListImagesOptions);
       for (const image of images) {
@@ -515,24 +517,8 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
       if (isAbortError(error)) throw error;
       this.#logger.log('warn', `Cannot remove the images built for master ${owner.masterId}: ${engineMessage(error)}`);
     }
-    return { removed, failed };
+    return result;
   }
-}
-
-function ownerLabelFilter(owner: OwnerFilter): string[] {
-  return [
-    OWNER_LABELS.managed,
-    `${OWNER_LABELS.master}=${owner.masterId}`,
-    ...(owner.workerName === undefined ? [] : [`${OWNER_LABELS.worker}=${owner.workerName}`]),
-  ];
-}
-
-function redactingLogger(logger: Logger, redactor: Redactor): Logger {
-  return {
-    log(level, message, fields) {
-      logger.log(level, redactor.redact(message), fields === undefined ? undefined : redactor.redactValue(fields));
-    },
-  };
 }
 
 /**

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CannotSubstantiateError } from '@latentci/core';
+import { createTarArchive } from '@latentci/provider-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDockerProvider } from './docker-provider.js';
 import { ImageNotFoundError } from './errors.js';
 import { familiarTag } from './image-reference.js';
-import { createTarArchive } from './tar-archive.js';
 import { withEngine } from './test-engine.js';
 import {
   cleanUpMaster,

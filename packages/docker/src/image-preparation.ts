@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { InstanceEventSink, Logger } from '@latentci/core';
 import { ConfigurationError, isAbortError } from '@latentci/core';
+import { createTarArchive } from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
 import { type BuildOutputChunk, decodeBuildOutput } from './build-output.js';
 import { encodePathSegments } from './docker-names.js';
 import { engineStatusCode, translateEngineError } from './engine-errors.js';
 import { ImageNotFoundError } from './errors.js';
 import { findImage, type LocalImage, pullReference, runnableReference } from './image-reference.js';
-import { createTarArchive } from './tar-archive.js';
 
 /** Everything the image step needs, already rendered. */
 export interface ImagePlan {
@@ -189,7 +189,7 @@ async function pullImage(plan: ImagePlan, context: ImageContext): Promise<string
 }
 
 /**
- * Buildbot's image step (§2.4.4): use the image when it is on the engine; else build it from the
+ * Buildbot's image step: use the image when it is on the engine; else build it from the
  * Dockerfile or custom context; then pull when `autopull` and the image is missing (or always
  * with `alwaysPull`). Throws {@link ImageNotFoundError} (not retryable) when the image is still
  * missing, with what the build or pull reported. Resolves with the reference to create the

@@ -34,7 +34,7 @@ function familiarTags(image: LocalImage): string[] {
 }
 
 /**
- * Buildbot's image existence rule (§2.5): for every tag of every local image, match if the
+ * Buildbot's image existence rule: for every tag of every local image, match if the
  * requested name contains `:` and equals the tag, or the tag starts with `<requested>:`. So
  * `busybox` matches `busybox:latest`, `busybox:123` does not. Unlike Buildbot, digest references
  * (`img@sha256:…`) match the image's `RepoDigests`, and a bare image id (`sha256:…`) matches `Id`.

@@ -1,22 +1,15 @@
-export {
-  createDockerClient,
-  DEFAULT_DOCKER_HOST,
-  type DockerEndpoint,
-  type DockerTls,
-  type DockerTlsSettings,
-  defaultDockerHost,
-  type PemSource,
-  parseDockerHost,
-} from './docker-connection.js';
+// The public API: the factories, the settings and option types, the instance type and the errors.
+// Helpers stay internal; what every provider shares lives in @latentci/provider-utils.
+
+export type { RenderableSetting as Renderable } from '@latentci/provider-utils';
+export type { DockerTlsSettings, PemSource } from './docker-connection.js';
 export { type DockerLatentWorkerOptions, dockerLatentWorker } from './docker-latent-worker.js';
 /** The provider factory under the conventional name every latentci provider package exports (used by `latentci` to load a provider by package name). */
 export {
   createDockerProvider,
   createDockerProvider as createProvider,
-  DOCKER_CAPABILITIES,
   type DockerInstance,
-  DockerProvider,
-  HEALTH_CHECK_LOG_LINES,
+  type DockerProvider,
   type RenderedDockerSettings,
 } from './docker-provider.js';
 export {
@@ -30,8 +23,4 @@ export {
   UnknownHostConfigKeyError,
   WrongImagePlatformError,
 } from './errors.js';
-export { toEngineHostConfig } from './host-config.js';
-export { imageMatches } from './image-reference.js';
-export type { Renderable } from './render-setting.js';
-export { DOCKER_SETTING_NAMES, type DockerProviderSettings } from './settings.js';
-export { type ParsedVolume, parseVolume } from './volumes.js';
+export type { DockerProviderSettings } from './settings.js';

@@ -1,6 +1,6 @@
+import { createTarArchive } from '@latentci/provider-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDockerProvider } from './docker-provider.js';
-import { createTarArchive } from './tar-archive.js';
 import { withEngine } from './test-engine.js';
 import {
   cleanUpMaster,

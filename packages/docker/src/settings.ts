@@ -1,9 +1,9 @@
-import { ConfigurationError, type Logger } from '@latentci/core';
+import { ConfigurationError, isRenderable, type Logger } from '@latentci/core';
+import type { RenderableSetting as Renderable } from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
 import { type DockerTls, type LoadedTls, loadTls, normalizeApiVersion, parseDockerHost } from './docker-connection.js';
 import { assertImageReference } from './docker-names.js';
 import { assertKnownHostConfigKeys, toEngineHostConfig } from './host-config.js';
-import { isRenderableSetting, type Renderable } from './render-setting.js';
 import { parseVolume } from './volumes.js';
 
 /**
@@ -116,9 +116,15 @@ const BUILDBOT_SPELLINGS: Readonly<Record<string, string>> = {
   buildArgs: 'buildargs',
 };
 
+/** Python's `shlex` whitespace: only these four separate words (not NBSP, `\v` or `\f`). */
+const SHLEX_WHITESPACE = ' \t\r\n';
+
 /**
- * Splits a command string into words like a POSIX shell (docker-py uses `shlex.split`): quotes
- * group words, backslashes escape outside single quotes.
+ * Splits a command string into words exactly as docker-py does, with Python's `shlex.split`
+ * (POSIX mode, no comments): quotes group words; outside quotes a backslash escapes any character;
+ * inside double quotes it escapes only `"` and `\` (elsewhere it stays); inside single quotes
+ * nothing is escaped. An unclosed quote or a trailing backslash is a `ConfigurationError`, as
+ * `shlex` raises `ValueError` for them.
  */
 export function splitCommand(command: string): string[] {
   const words: string[] = [];
@@ -132,15 +138,20 @@ export function splitCommand(command: string): string[] {
       else current += character;
     } else if (quote === '"') {
       if (character === '"') quote = undefined;
-      else if (character === '\\' && /["\\$`]/.test(command.charAt(index + 1))) current += command.charAt(++index);
-      else current += character;
+      else if (character === '\\' && index + 1 < command.length) {
+        const next = command.charAt(++index);
+        current += next === '"' || next === '\\' ? next : `\\${next}`;
+      } else current += character;
     } else if (character === "'" || character === '"') {
       quote = character;
       inWord = true;
     } else if (character === '\\') {
+      if (index + 1 >= command.length) {
+        throw new ConfigurationError(`command ${JSON.stringify(command)} ends with a backslash that escapes nothing`);
+      }
       current += command.charAt(++index);
       inWord = true;
-    } else if (/\s/.test(character)) {
+    } else if (SHLEX_WHITESPACE.includes(character)) {
       if (inWord) words.push(current);
       current = '';
       inWord = false;
@@ -165,7 +176,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 const MAX_SETTING_DEPTH = 200;
 
 function containsRenderable(value: unknown, depth: number): boolean {
-  if (isRenderableSetting(value)) return true;
+  if (isRenderable(value)) return true;
   if (value === null || typeof value !== 'object') return false;
   if (depth >= MAX_SETTING_DEPTH) {
     throw new ConfigurationError(
@@ -177,7 +188,7 @@ function containsRenderable(value: unknown, depth: number): boolean {
 }
 
 function checkType(name: string, value: unknown, expected: string, accept: (value: unknown) => boolean): void {
-  if (value === undefined || accept(value) || isRenderableSetting(value)) return;
+  if (value === undefined || accept(value) || isRenderable(value)) return;
   throw new ConfigurationError(
     `${name} must be ${expected} (or a renderable), got ${JSON.stringify(value) ?? typeof value}`,
   );
@@ -264,7 +275,7 @@ export function validateDockerSettings(settings: DockerProviderSettings): Valida
   if (Array.isArray(settings.volumes)) {
     for (const volume of settings.volumes) {
       if (typeof volume === 'string') parseVolume(volume);
-      else if (!isRenderableSetting(volume)) {
+      else if (!isRenderable(volume)) {
         throw new ConfigurationError(`volumes items must be strings or renderables, got ${JSON.stringify(volume)}`);
       }
     }

@@ -1,8 +1,7 @@
 import type { InstanceEventSink } from '@latentci/core';
+import { DockerLogDecoder } from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
 import { engineFlavour } from './engine-flavour.js';
-import { LineSplitter } from './multiplexed-output.js';
-import { OutputDemultiplexer } from './output-demultiplexer.js';
 
 /** A running follow of a container's output; `stop` ends it and resolves when it has ended. */
 export interface LogFollow {
@@ -36,30 +35,25 @@ export async function followContainerOutput(
     : await container.attach({ ...options, stream: true, logs: true })) as unknown as NodeJS.ReadableStream & {
     destroy?: (error?: Error) => void;
   };
-  // Our own demultiplexer, not dockerode's demuxStream: that one gives up on framing for good at
-  // the first unframed byte (a TTY container's output, or a replay that is not framed).
-  const splitters = {
-    stdout: new LineSplitter((line) => events.log(redact(line), 'stdout')),
-    stderr: new LineSplitter((line) => events.log(redact(line), 'stderr')),
-  };
-  const demultiplexer = new OutputDemultiplexer((name, text) => splitters[name].push(text));
-  stream.on('data', (chunk: Buffer | string) =>
-    demultiplexer.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)),
-  );
+  // Decoded here, not by dockerode's demuxStream: a TTY container's stream has no frames, and a
+  // character cut between two chunks must reach the log whole.
+  const decoder = new DockerLogDecoder((line, name) => events.log(redact(line), name));
+  stream.on('data', (chunk: Buffer) => decoder.push(chunk));
   const done = new Promise<void>((resolve) => {
-    let finished = false;
     const finish = () => {
-      if (finished) return;
-      finished = true;
-      demultiplexer.end();
-      splitters.stdout.flush();
-      splitters.stderr.flush();
+      decoder.end();
       signal.removeEventListener('abort', abort);
       resolve();
     };
-    stream.once('end', finish);
-    stream.once('close', finish);
-    stream.once('error', finish);
+    let finished = false;
+    const once = () => {
+      if (finished) return;
+      finished = true;
+      finish();
+    };
+    stream.once('end', once);
+    stream.once('close', once);
+    stream.once('error', once);
   });
   return {
     done,

@@ -4,7 +4,7 @@
  * without any registry, build-context archives, event recorders and cleanup by labels.
  */
 
-export { createTarArchive, type TarEntry } from './tar-archive.js';
+export { createTarArchive, type TarEntry } from '@latentci/provider-utils';
 export { BUSYBOX_IMAGE, type ImportBusyboxImageOptions, importBusyboxImage } from './testing/busybox-image.js';
 export { removeLabelledContainers } from './testing/cleanup.js';
 export { assertDockerAvailable, DockerUnavailableError, dockerAvailable } from './testing/docker-available.js';

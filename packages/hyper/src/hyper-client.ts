@@ -4,9 +4,9 @@ import {
   HyperApiError,
   HyperAuthenticationError,
   HyperClockSkewError,
-  HyperImageNotFoundError,
   HyperPayloadRejectedError,
-} from './hyper-errors.js';
+  ImageNotFoundError,
+} from './errors.js';
 import { HYPER_SIGNING } from './signing/constants.js';
 import { signHyperRequest } from './signing/sign-hyper-request.js';
 
@@ -191,7 +191,7 @@ export class HyperClient {
     }
     const image = status === 404 ? NO_SUCH_IMAGE.exec(body)?.[1] : undefined;
     if (image !== undefined) {
-      return new HyperImageNotFoundError(
+      return new ImageNotFoundError(
         `Hyper has no image ${image} (${call}: ${status} ${shown}); check the image name, or make the image available to Hyper`,
         image,
       );

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CannotSubstantiateError, Interpolate, Properties, Property } from '@latentci/core';
 import { type AttachServer, attachLatentWorker, ensureProbeImage, startAttachServer } from '@latentci/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HyperImageNotFoundError } from './hyper-errors.js';
+import { ImageNotFoundError } from './errors.js';
 import { hyperLatentWorker } from './hyper-latent-worker.js';
 import { type HyperSimulator, startHyperSimulator } from './simulator/start-hyper-simulator.js';
 
@@ -125,11 +125,11 @@ describe('hyperLatentWorker', () => {
     }
   });
 
-  it('a start that fails on the image ends with HyperImageNotFoundError and leaves no container (H7)', async () => {
+  it('a start that fails on the image ends with ImageNotFoundError and leaves no container (H7)', async () => {
     const latent = worker(`hyper-buggy-${unique}`, 'latentci-hyper-buggy-image:1');
     try {
       const error = await latent.substantiate(new Properties()).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(HyperImageNotFoundError);
+      expect(error).toBeInstanceOf(ImageNotFoundError);
       expect(error).toBeInstanceOf(CannotSubstantiateError);
       expect(latent.substantiated).toBe(false);
     } finally {

@@ -1,6 +1,7 @@
 import { type CommonLatentWorkerOptions, createProviderLatentWorker, type LatentWorker } from '@latentci/core';
+import { settingOrEnvironment } from '@latentci/provider-utils';
 import { createHyperProvider, type HyperInstance } from './hyper-provider.js';
-import type { HyperProviderSettings } from './hyper-settings.js';
+import type { HyperProviderSettings } from './settings.js';
 
 /** Options of {@link hyperLatentWorker}: the common latent-worker options plus the Hyper settings. */
 export type HyperLatentWorkerOptions = CommonLatentWorkerOptions<HyperInstance> & Omit<HyperProviderSettings, 'logger'>;
@@ -11,11 +12,18 @@ export type HyperLatentWorkerOptions = CommonLatentWorkerOptions<HyperInstance> 
  * the worker and the provider.
  */
 export function hyperLatentWorker(options: HyperLatentWorkerOptions): LatentWorker<HyperInstance> {
-  const worker = createProviderLatentWorker<Omit<HyperProviderSettings, 'logger'>, HyperInstance>(
+  // The secret key, also when it comes from HYPER_SECRETKEY, is a secret of the master's too.
+  const secretKey = settingOrEnvironment({
+    name: 'secretKey',
+    value: options.secretKey,
+    variable: 'HYPER_SECRETKEY',
+    env: options.env,
+  });
+  return createProviderLatentWorker<Omit<HyperProviderSettings, 'logger'>, HyperInstance>(
     options,
     createHyperProvider,
+    {
+      secrets: [secretKey],
+    },
   );
-  // The secret key, also when it comes from HYPER_SECRETKEY, is a secret of the master's too.
-  options.redactor?.add(options.secretKey ?? (options.env ?? process.env).HYPER_SECRETKEY);
-  return worker;
 }

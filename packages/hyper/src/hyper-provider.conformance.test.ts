@@ -3,7 +3,7 @@ import { ensureProbeImage, PROBE_CRASH_MESSAGE } from '@latentci/test-kit';
 import { describeConformance } from '@latentci/test-kit/vitest';
 import { afterAll } from 'vitest';
 import { createHyperProvider } from './hyper-provider.js';
-import type { HyperProviderSettings } from './hyper-settings.js';
+import type { HyperProviderSettings } from './settings.js';
 import { type HyperSimulator, startHyperSimulator } from './simulator/start-hyper-simulator.js';
 
 // The conformance suite through Hyper: every worker is the probe image, run as a real container

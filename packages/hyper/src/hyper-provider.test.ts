@@ -6,11 +6,11 @@ import {
   HyperApiError,
   HyperAuthenticationError,
   HyperClockSkewError,
-  HyperImageNotFoundError,
   HyperPayloadRejectedError,
-} from './hyper-errors.js';
+  ImageNotFoundError,
+} from './errors.js';
 import { createHyperProvider, type HyperInstance } from './hyper-provider.js';
-import type { HyperProviderSettings } from './hyper-settings.js';
+import type { HyperProviderSettings } from './settings.js';
 import { type HyperSimulator, startHyperSimulator } from './simulator/start-hyper-simulator.js';
 import { signedFetch } from './test-support/signed-fetch.js';
 import { testStartRequest } from './test-support/start-request.js';
@@ -229,13 +229,13 @@ describe('the Hyper provider on the simulator and the real engine', () => {
     }
   });
 
-  it('fails with HyperImageNotFoundError (not retried) when the image does not exist', async () => {
+  it('fails with ImageNotFoundError (not retried) when the image does not exist', async () => {
     const request = testStartRequest({ workerName: `hyper-noimage-${unique}` });
     const provider = createHyperProvider(settings({ image: 'latentci-hyper-no-such-image:1' }));
     const error = await provider.startInstance(request, { signal }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(HyperImageNotFoundError);
+    expect(error).toBeInstanceOf(ImageNotFoundError);
     expect(error).toBeInstanceOf(CannotSubstantiateError);
-    expect((error as HyperImageNotFoundError).message).toContain('latentci-hyper-no-such-image:1');
+    expect((error as ImageNotFoundError).message).toContain('latentci-hyper-no-such-image:1');
     await provider.stopInstance({ request }, { fast: false, signal });
   });
 

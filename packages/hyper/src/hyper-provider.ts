@@ -5,7 +5,6 @@ import {
   type InstanceHealth,
   type Logger,
   type OrphanInstance,
-  OWNER_LABELS,
   type OwnerFilter,
   type Properties,
   type ProviderV1,
@@ -14,13 +13,20 @@ import {
   type StartInstanceRequest,
   silentLogger,
 } from '@latentci/core';
-import { demultiplexLogs } from './demultiplex-logs.js';
+import {
+  DockerLogDecoder,
+  decodeDockerLog,
+  environmentList,
+  isOwnedBy,
+  orphanFromLabels,
+  ownerLabelFilters,
+  reapEach,
+  renderSetting,
+} from '@latentci/provider-utils';
+import { HyperApiError } from './errors.js';
 import { HyperClient } from './hyper-client.js';
-import { HyperApiError } from './hyper-errors.js';
-import { type HyperProviderSettings, resolveHyperSettings } from './hyper-settings.js';
 import { type HyperSize, invalidSizeMessage, isHyperSize, SIZE_LABEL } from './hyper-sizes.js';
-import { LogLineDecoder } from './log-line-decoder.js';
-import { renderSetting } from './render-setting.js';
+import { type HyperProviderSettings, resolveHyperSettings } from './settings.js';
 
 /** A container started on Hyper. */
 export interface HyperInstance extends InstanceHandle {
@@ -85,7 +91,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
     secretKey: resolved.secretKey,
     ...(resolved.region === undefined ? {} : { region: resolved.region }),
     ...(settings.fetch ? { fetch: settings.fetch } : {}),
-    ...(settings.requestTimeout === undefined ? {} : { timeoutMilliseconds: settings.requestTimeout }),
+    ...(settings.requestTimeoutMs === undefined ? {} : { timeoutMilliseconds: settings.requestTimeoutMs }),
     redactor,
   });
 
@@ -96,7 +102,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
   function followStartupLogs(id: string, request: StartInstanceRequest): void {
     const controller = new AbortController();
     followers.set(id, controller);
-    const decoder = new LogLineDecoder((line, stream) => request.events.log(redactor.redact(line), stream));
+    const decoder = new DockerLogDecoder((line, stream) => request.events.log(redactor.redact(line), stream));
     const follow = async () => {
       const body = await client.stream(
         `containers/${encodeURIComponent(id)}/logs`,
@@ -198,7 +204,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
         AttachStdin: false,
         AttachStdout: true,
         AttachStderr: true,
-        Env: Object.entries(request.environment).map(([key, value]) => `${key}=${value}`),
+        Env: environmentList(request.environment),
         Image: image,
         NetworkDisabled: false,
         Labels: { ...request.labels, [SIZE_LABEL]: size },
@@ -290,7 +296,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
         query: 'stdout=1&stderr=1&tail=100',
         signal,
       });
-      output = demultiplexLogs(logs.bytes).trimEnd();
+      output = decodeDockerLog(logs.bytes).trimEnd();
     } catch (error) {
       output = `(logs unavailable: ${error instanceof Error ? error.message : String(error)})`;
     }
@@ -303,52 +309,33 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
     };
   }
 
-  function ownerFilters(owner: OwnerFilter): string {
-    const labels = [`${OWNER_LABELS.managed}`, `${OWNER_LABELS.master}=${owner.masterId}`];
-    if (owner.workerName !== undefined) labels.push(`${OWNER_LABELS.worker}=${owner.workerName}`);
-    return encodeURIComponent(JSON.stringify({ label: labels }));
-  }
-
   async function listOrphans(owner: OwnerFilter, { signal }: { signal: AbortSignal }): Promise<OrphanInstance[]> {
+    const filters = encodeURIComponent(JSON.stringify({ label: ownerLabelFilters(owner) }));
     const { body } = await client.json<ContainerSummary[]>('GET', 'containers/json', {
-      query: `all=1&filters=${ownerFilters(owner)}`,
+      query: `all=1&filters=${filters}`,
       signal,
     });
     return (body ?? [])
-      .filter((container) => container.Labels?.[OWNER_LABELS.master] === owner.masterId)
-      .filter(
-        (container) => owner.workerName === undefined || container.Labels?.[OWNER_LABELS.worker] === owner.workerName,
-      )
-      .map((container) => {
-        const name = (container.Names ?? [])[0]?.replace(/^\//, '');
-        return {
+      .filter((container) => isOwnedBy(container.Labels, owner))
+      .map((container) =>
+        orphanFromLabels(owner, {
           id: container.Id,
-          ...(name === undefined ? {} : { name }),
-          masterId: owner.masterId,
-          workerName: container.Labels?.[OWNER_LABELS.worker] ?? '',
-          ...(container.State === undefined ? {} : { state: container.State }),
-        };
-      });
+          name: (container.Names ?? [])[0]?.replace(/^\//, ''),
+          labels: container.Labels,
+          state: container.State,
+        }),
+      );
   }
 
   async function reapOrphans(owner: OwnerFilter, options: { signal: AbortSignal }): Promise<ReapResult> {
-    const removed: OrphanInstance[] = [];
-    const failed: { instance: OrphanInstance; message: string }[] = [];
-    for (const instance of await listOrphans(owner, options)) {
-      try {
+    return reapEach(
+      await listOrphans(owner, options),
+      async (instance, signal) => {
         stopFollowing(instance.id);
-        await client.call('DELETE', `containers/${encodeURIComponent(instance.id)}`, {
-          query: 'v=1&force=1',
-          signal: options.signal,
-          accept: [404],
-        });
-        removed.push(instance);
-      } catch (error) {
-        if (options.signal.aborted) throw error;
-        failed.push({ instance, message: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    return { removed, failed };
+        await client.call('DELETE', `containers/${encodeURIComponent(instance.id)}`, { query: 'v=1&force=1', signal, accept: [404] });
+      },
+      options,
+    );
   }
 
   return {

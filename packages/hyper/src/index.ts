@@ -1,14 +1,13 @@
-export { demultiplexLogs } from './demultiplex-logs.js';
-export { HYPER_API_PREFIX } from './hyper-client.js';
-export { hyperBaseUrl } from './hyper-endpoint.js';
+// The public API: the factories, the settings and option types, the instance type and the errors.
+// Helpers stay internal; what every provider shares lives in @latentci/provider-utils.
 export {
   HyperApiError,
   HyperAuthenticationError,
   type HyperCallDetails,
   HyperClockSkewError,
-  HyperImageNotFoundError,
   HyperPayloadRejectedError,
-} from './hyper-errors.js';
+  ImageNotFoundError,
+} from './errors.js';
 export { type HyperLatentWorkerOptions, hyperLatentWorker } from './hyper-latent-worker.js';
 /** The provider factory under the conventional name every latentci provider package exports (used by `latentci` to load a provider by package name). */
 export {
@@ -17,7 +16,6 @@ export {
   type HyperInstance,
   type HyperStartSettings,
 } from './hyper-provider.js';
-export type { HyperProviderSettings } from './hyper-settings.js';
-export { DEFAULT_SIZE, HYPER_SIZES, type HyperSize, SIZE_LABEL } from './hyper-sizes.js';
-export { HYPER_SIGNING } from './signing/constants.js';
+export { DEFAULT_SIZE, HYPER_SIZES, type HyperSize } from './hyper-sizes.js';
+export type { HyperProviderSettings } from './settings.js';
 export { type HyperSignedHeaders, type SignHyperRequestInput, signHyperRequest } from './signing/sign-hyper-request.js';

@@ -45,8 +45,8 @@ export async function measureMarathonScale(options: { quick: boolean }): Promise
   const provider = createMarathonProvider({
     marathonUrl: simulator.url,
     image: 'buildbot/buildbot-worker:master',
-    deploymentPollInterval: 5,
-    retryDelay: 5,
+    deploymentPollIntervalMs: 5,
+    retryDelayMs: 5,
   });
   const signal = new AbortController().signal;
   const startLatencies: number[] = [];

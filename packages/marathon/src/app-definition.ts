@@ -26,7 +26,7 @@ export function marathonAppId(instanceName: string, marathonAppPrefix = DEFAULT_
 }
 
 /**
- * Throws a `ConfigurationError` unless `appId` satisfies Marathon's id rules (reference §2.3):
+ * Throws a `ConfigurationError` unless `appId` satisfies Marathon's id rules:
  * lower-case letters, digits, `-` and `.` between labels, `/` between segments.
  */
 export function assertValidAppId(appId: string, instanceName: string, marathonAppPrefix: string): void {

@@ -41,4 +41,20 @@ describe('marathonExtraConfig merge (Buildbot dictionary_merge, reference §4.3)
     expect(base).toEqual({ env: { A: '1' } });
     expect(extra).toEqual({ env: { B: '2' }, list: [{ x: 1 }] });
   });
+
+  it('copies a "__proto__" key as data and never changes a prototype (regression: it replaced the prototype)', () => {
+    const extra = JSON.parse('{"__proto__": {"polluted": true}, "container": {"__proto__": {"polluted": true}}}');
+    const merged = deepMerge({ container: { type: 'DOCKER' } }, extra);
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect((merged as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.hasOwn(merged, '__proto__')).toBe(true);
+    const container = merged.container as Record<string, unknown>;
+    expect(Object.getPrototypeOf(container)).toBe(Object.prototype);
+    expect(container.polluted).toBeUndefined();
+    expect(container.type).toBe('DOCKER');
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(merged))).toEqual(
+      JSON.parse('{"__proto__": {"polluted": true}, "container": {"type": "DOCKER", "__proto__": {"polluted": true}}}'),
+    );
+  });
 });

@@ -1,8 +1,9 @@
 /**
- * Buildbot's `dictionary_merge`, used for `marathonExtraConfig` (reference §4.3): for each key of
+ * Buildbot's `dictionary_merge`, used for `marathonExtraConfig`: for each key of
  * `extra`, when both sides hold plain objects they merge recursively; otherwise the extra value
  * replaces the generated one. Arrays are replaced, not concatenated; `null` is kept as an explicit
- * value (Marathon reads it as "absent"). Neither input is modified.
+ * value (Marathon reads it as "absent"). Neither input is modified. Keys are own data properties
+ * only: a `__proto__` key (as `JSON.parse` makes it) is copied as a key, never as a prototype.
  */
 export function deepMerge(
   base: Readonly<Record<string, unknown>>,
@@ -10,8 +11,14 @@ export function deepMerge(
 ): Record<string, unknown> {
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(extra)) {
-    const current = result[key];
-    result[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : cloneValue(value);
+    const current = Object.hasOwn(result, key) ? result[key] : undefined;
+    // `defineProperty`, not `result[key] =`: assigning `__proto__` would replace the prototype.
+    Object.defineProperty(result, key, {
+      value: isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : cloneValue(value),
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
   }
   return result;
 }

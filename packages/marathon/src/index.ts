@@ -1,11 +1,11 @@
+// The public API: the factories, the settings and option types, the instance type and the errors.
+// Helpers stay internal; what every provider shares lives in @latentci/provider-utils.
 export {
   DEFAULT_MARATHON_APP_PREFIX,
   type MarathonAppDefinitionInput,
   marathonAppDefinition,
   marathonAppId,
 } from './app-definition.js';
-export { appIdErrors, canonicalAppId } from './app-id.js';
-export { deepMerge } from './deep-merge.js';
 export { MarathonAppRejectedError, MarathonAuthenticationError, type MarathonViolation } from './errors.js';
 export type { MarathonAuth } from './marathon-auth.js';
 export { type MarathonLatentWorkerOptions, marathonLatentWorker } from './marathon-latent-worker.js';
@@ -15,5 +15,5 @@ export {
   createMarathonProvider as createProvider,
   type MarathonInstance,
 } from './marathon-provider.js';
-export type { MarathonSettings } from './marathon-settings.js';
 export type { MarathonRenderable } from './render-settings.js';
+export type { MarathonSettings } from './settings.js';

@@ -38,8 +38,8 @@ async function setup(
     password: 'pass-word-1',
     marathonUrl: simulator.url,
     image: 'rendered:debian:wheezy',
-    deploymentPollInterval: 10,
-    retryDelay: 10,
+    deploymentPollIntervalMs: 10,
+    retryDelayMs: 10,
     ...options,
   });
   workers.push(worker);

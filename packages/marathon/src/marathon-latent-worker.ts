@@ -1,6 +1,6 @@
 import { type CommonLatentWorkerOptions, createProviderLatentWorker, type LatentWorker } from '@latentci/core';
 import { createMarathonProvider, type MarathonInstance } from './marathon-provider.js';
-import type { MarathonSettings } from './marathon-settings.js';
+import type { MarathonSettings } from './settings.js';
 
 /** Options of {@link marathonLatentWorker}: the Marathon settings plus the latent worker's common options. */
 export type MarathonLatentWorkerOptions = MarathonSettings & CommonLatentWorkerOptions<MarathonInstance>;

@@ -1,4 +1,4 @@
-import { abortableSleep } from './abortable-sleep.js';
+import { abortableSleep } from '@latentci/provider-utils';
 import { MarathonAuthenticationError } from './errors.js';
 import { type MarathonClient, type MarathonResponse, marathonMessage } from './marathon-client.js';
 

@@ -3,7 +3,7 @@ import { type BackendInstance, ensureProbeImage, PROBE_CRASH_MESSAGE } from '@la
 import { describeConformance } from '@latentci/test-kit/vitest';
 import { afterAll, expect } from 'vitest';
 import { createMarathonProvider } from './marathon-provider.js';
-import type { MarathonSettings } from './marathon-settings.js';
+import type { MarathonSettings } from './settings.js';
 import { SIMULATOR_CONTAINER_LABEL } from './simulator/docker-runtime.js';
 import { type MarathonSimulator, startMarathonSimulator } from './simulator/marathon-simulator.js';
 import { createAppDefinitionValidator } from './test-support/app-definition-schema.js';
@@ -35,8 +35,8 @@ describeConformance<Settings>({
       // Registration reads the capabilities before setup() started the simulator; no call is made then.
       marathonUrl: simulator?.url ?? 'http://127.0.0.1:1',
       logger: context.logger,
-      deploymentPollInterval: 100,
-      retryDelay: 100,
+      deploymentPollIntervalMs: 100,
+      retryDelayMs: 100,
     }),
   backend: {
     name: 'marathon simulator (docker runtime)',

@@ -9,7 +9,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { MarathonAppRejectedError, MarathonAuthenticationError } from './errors.js';
 import { createMarathonProvider, type MarathonInstance } from './marathon-provider.js';
-import type { MarathonSettings } from './marathon-settings.js';
+import type { MarathonSettings } from './settings.js';
 import { type MarathonSimulator, startMarathonSimulator } from './simulator/marathon-simulator.js';
 import type { MarathonSimulatorOptions } from './simulator/simulator-options.js';
 import { createAppDefinitionValidator } from './test-support/app-definition-schema.js';
@@ -39,8 +39,8 @@ function provider(sim: MarathonSimulator, settings: Partial<MarathonSettings> = 
   return createMarathonProvider({
     marathonUrl: sim.url,
     image: 'latentci/worker:1',
-    deploymentPollInterval: 10,
-    retryDelay: 10,
+    deploymentPollIntervalMs: 10,
+    retryDelayMs: 10,
     ...settings,
   });
 }
@@ -198,9 +198,9 @@ describe('Marathon provider: start', () => {
     });
   });
 
-  it('treats a Marathon slower than requestTimeout as unreachable: retried, then a FailedToSubstantiateError', async () => {
+  it('treats a Marathon slower than requestTimeoutMs as unreachable: retried, then a FailedToSubstantiateError', async () => {
     const sim = await simulator({ faults: { latency: 400 } });
-    const start = provider(sim, { requestTimeout: 50, startAttempts: 2 }).startInstance(startRequest(), {
+    const start = provider(sim, { requestTimeoutMs: 50, startAttempts: 2 }).startInstance(startRequest(), {
       signal: signal(),
     });
     await expect(start).rejects.toThrow(FailedToSubstantiateError);
@@ -212,7 +212,7 @@ describe('Marathon provider: start', () => {
   it('honours the abort signal while retrying', async () => {
     const sim = await simulator({ faults: { errors: [{ method: 'POST', status: 503 }] } });
     const controller = new AbortController();
-    const start = provider(sim, { retryDelay: 60_000 }).startInstance(startRequest(), { signal: controller.signal });
+    const start = provider(sim, { retryDelayMs: 60_000 }).startInstance(startRequest(), { signal: controller.signal });
     const reason = new Error('stop requested');
     setImmediate(() => controller.abort(reason));
     await expect(start).rejects.toBe(reason);
@@ -414,7 +414,7 @@ describe('Marathon provider: stop', () => {
       marathonUrl: 'http://127.0.0.1:9',
       image: 'x',
       logger,
-      requestTimeout: 2000,
+      requestTimeoutMs: 2000,
     });
     await subject.stopInstance({ request: startRequest() }, { fast: false, signal: signal() });
     expect(logger.lines).toEqual([

@@ -7,7 +7,6 @@ import {
   isAbortError,
   type Logger,
   type OrphanInstance,
-  OWNER_LABELS,
   type OwnerFilter,
   type ProviderV1,
   type ReapResult,
@@ -18,7 +17,7 @@ import {
   type StopTarget,
   silentLogger,
 } from '@latentci/core';
-import { abortableSleep } from './abortable-sleep.js';
+import { abortableSleep, isOwnedBy, orphanFromLabels, reapEach } from '@latentci/provider-utils';
 import { marathonAppDefinition, marathonAppId } from './app-definition.js';
 import { MarathonAppRejectedError, type MarathonViolation } from './errors.js';
 import { resolveMarathonAuth } from './marathon-auth.js';
@@ -31,8 +30,8 @@ import {
   lockingDeployments,
   waitForDeployments,
 } from './marathon-operations.js';
-import { type MarathonSettings, resolveMarathonSettings } from './marathon-settings.js';
 import { renderMarathonSettings } from './render-settings.js';
+import { type MarathonSettings, resolveMarathonSettings } from './settings.js';
 
 /** A started Marathon app, as the provider hands it to the core. */
 export interface MarathonInstance extends InstanceHandle {
@@ -69,15 +68,15 @@ export function createMarathonProvider(settings: MarathonSettings): ProviderV1<M
   const logger: Logger = resolved.logger ?? silentLogger;
   const client = new MarathonClient({
     url: resolved.marathonUrl,
-    requestTimeout: resolved.requestTimeout,
+    requestTimeout: resolved.requestTimeoutMs,
     ...(auth ? { authorization: auth.header } : {}),
     ...(resolved.fetch ? { fetch: resolved.fetch } : {}),
   });
   const baseRedactor = new Redactor();
   for (const secret of auth?.secrets ?? []) baseRedactor.add(secret);
-  const waitOptions = (signal: AbortSignal, timeout = resolved.deploymentTimeout) => ({
+  const waitOptions = (signal: AbortSignal, timeout = resolved.deploymentTimeoutMs) => ({
     signal,
-    pollInterval: resolved.deploymentPollInterval,
+    pollInterval: resolved.deploymentPollIntervalMs,
     timeout,
   });
 
@@ -118,7 +117,7 @@ export function createMarathonProvider(settings: MarathonSettings): ProviderV1<M
       ...(rendered.marathonExtraConfig !== undefined ? { marathonExtraConfig: rendered.marathonExtraConfig } : {}),
     });
     const appId = definition.id as string;
-    let delay = resolved.retryDelay;
+    let delay = resolved.retryDelayMs;
     let lastProblem = '';
     const backoff = async (problem: string) => {
       lastProblem = problem;
@@ -146,7 +145,7 @@ export function createMarathonProvider(settings: MarathonSettings): ProviderV1<M
           });
           if (!(await waitForDeployments(client, [deleted.deploymentId], waitOptions(signal)))) {
             throw new FailedToSubstantiateError(
-              `Marathon did not finish deleting the previous app ${appId} (deployment ${deleted.deploymentId}) within ${resolved.deploymentTimeout} ms; check the Marathon UI for a stuck deployment`,
+              `Marathon did not finish deleting the previous app ${appId} (deployment ${deleted.deploymentId}) within ${resolved.deploymentTimeoutMs} ms; check the Marathon UI for a stuck deployment`,
             );
           }
         }
@@ -247,7 +246,7 @@ export function createMarathonProvider(settings: MarathonSettings): ProviderV1<M
       });
       if (!(await waitForDeployments(client, [deleted.deploymentId], waitOptions(signal)))) {
         report(
-          `Marathon did not finish deleting app ${appId} (deployment ${deleted.deploymentId}) within ${resolved.deploymentTimeout} ms`,
+          `Marathon did not finish deleting app ${appId} (deployment ${deleted.deploymentId}) within ${resolved.deploymentTimeoutMs} ms`,
         );
       }
     } catch (error) {
@@ -307,39 +306,28 @@ export function createMarathonProvider(settings: MarathonSettings): ProviderV1<M
       (app): app is AppStatus & { id: string } => typeof app.id === 'string',
     );
     return apps
-      .filter((app) => app.id.startsWith(prefix))
-      .filter(
-        (app) => app.labels?.[OWNER_LABELS.managed] === 'true' && app.labels[OWNER_LABELS.master] === owner.masterId,
-      )
-      .filter((app) => owner.workerName === undefined || app.labels?.[OWNER_LABELS.worker] === owner.workerName)
-      .map((app) => ({
-        id: app.id,
-        name: app.id.split('/').at(-1) ?? app.id,
-        masterId: owner.masterId,
-        workerName: app.labels?.[OWNER_LABELS.worker] ?? '',
-        state: (app.tasksRunning ?? 0) > 0 ? 'running' : (app.deployments?.length ?? 0) > 0 ? 'deploying' : 'waiting',
-      }));
+      .filter((app) => app.id.startsWith(prefix) && isOwnedBy(app.labels, owner))
+      .map((app) =>
+        orphanFromLabels(owner, {
+          id: app.id,
+          name: app.id.split('/').at(-1) ?? app.id,
+          labels: app.labels,
+          state: (app.tasksRunning ?? 0) > 0 ? 'running' : (app.deployments?.length ?? 0) > 0 ? 'deploying' : 'waiting',
+        }),
+      );
   }
 
   async function reapOrphans(owner: OwnerFilter, options: SignalOptions): Promise<ReapResult> {
-    const orphans = await listOrphans(owner, options);
-    const removed: OrphanInstance[] = [];
-    const failed: { instance: OrphanInstance; message: string }[] = [];
-    for (const orphan of orphans) {
-      try {
-        const deleted = await deleteApp(orphan.id, options.signal);
-        if (deleted.response.status === 200 || deleted.response.status === 404) removed.push(orphan);
-        else
-          failed.push({
-            instance: orphan,
-            message: `${deleted.response.status}: ${marathonMessage(deleted.response)}`,
-          });
-      } catch (error) {
-        if (isAbortError(error) || options.signal.aborted) throw error;
-        failed.push({ instance: orphan, message: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    return { removed, failed };
+    return reapEach(
+      await listOrphans(owner, options),
+      async (orphan, signal) => {
+        const deleted = await deleteApp(orphan.id, signal);
+        if (deleted.response.status !== 200 && deleted.response.status !== 404) {
+          throw new Error(`${deleted.response.status}: ${marathonMessage(deleted.response)}`);
+        }
+      },
+      options,
+    );
   }
 
   return {

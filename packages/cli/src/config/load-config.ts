@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createJiti } from 'jiti';
 import { ConfigFileError } from '../cli-errors.js';
 import { validateWorkerConfig } from './validate-config.js';
 import type { LoadedWorkerConfig } from './worker-config.js';
@@ -17,7 +18,7 @@ export interface LoadWorkerConfigOptions {
 /**
  * Loads a worker config: a `.json` file, or a JS/TS module (`.js`, `.mjs`, `.cjs`, `.ts`, `.mts`,
  * `.cts`) whose default export is the config (or a function, possibly async, returning it).
- * TypeScript modules are loaded with tsx: no build step needed.
+ * TypeScript modules are loaded with jiti (pure JavaScript, no native binary): no build step needed.
  *
  * @throws ConfigFileError when the file is missing, unreadable, malformed or invalid.
  */
@@ -98,23 +99,14 @@ async function untilSettledOrStuck<T>(loading: Promise<T>, file: string, signal:
   }
 }
 
-/**
- * tsx caches every transpiled module, world-readable, under the system temp folder (`tsx-<uid>`),
- * and never removes it: a config with an inline password would be left there. Its cache is off
- * when `TSX_DISABLE_CACHE` is set before tsx loads (also in its loader thread, which copies the
- * environment when it starts), so tsx is imported only after setting it.
- */
-async function loadTsImport(): Promise<typeof import('tsx/esm/api').tsImport> {
-  process.env.TSX_DISABLE_CACHE = '1';
-  return (await import('tsx/esm/api')).tsImport;
-}
-
 async function importModuleConfig(file: string): Promise<unknown> {
   const url = pathToFileURL(file).href;
   let module: Record<string, unknown>;
   try {
-    const tsImport = await loadTsImport();
-    module = (await tsImport(url, url)) as Record<string, unknown>;
+    // `moduleCache: false`: a config edited between two runs in one process is read again.
+    // `fsCache: false`: no transpiled copy (which may hold an inline password) is written to disk.
+    const jiti = createJiti(url, { moduleCache: false, fsCache: false, interopDefault: false });
+    module = (await jiti.import(file)) as Record<string, unknown>;
   } catch (error) {
     throw new ConfigFileError(file, `could not be loaded: ${(error as Error).message}`, { cause: error });
   }

@@ -73,6 +73,17 @@ describe('the JSON reporter', () => {
       '',
     ]);
   });
+
+  it('cuts the redrawn progress line to the terminal width (regression: a wrapped line left a copy per redraw)', () => {
+    let text = '';
+    const report = createHumanReporter({ write: (chunk) => (text += chunk), tty: true, color: false, columns: 30 });
+    const status = 'Downloading sha256:4f4fb700ef54461cfa02571ae0db9a0dc1e0cdb5577484a6d75e68dc38e8acc1';
+    report({ event: 'progress', phase: 'pull', status, id: 'a' });
+    report({ event: 'progress', phase: 'pull', status: 'Extracting layer 日本語 é', id: 'a', current: 5, total: 10 });
+    const redraws = text.split('\r\x1b[2K').filter((part) => part.length > 0);
+    expect(redraws).toEqual(['pull: Downloading sha256:4f4…', 'pull [████████████░░░░░░░░░░…']);
+    for (const redraw of redraws) expect(Array.from(redraw).length).toBeLessThan(30);
+  });
 });
 
 describe('defect 9 (#23): instance output cannot drive the terminal', () => {

@@ -9,6 +9,18 @@ export interface HumanReporterOptions {
   readonly tty: boolean;
   /** Use colours (TTY only, and not when `NO_COLOR` is set). */
   readonly color?: boolean;
+  /**
+   * The terminal's width (`process.stdout.columns`). The redrawn progress line is cut to fit it: a
+   * line that wraps cannot be cleared with `\r`, and each redraw would leave a line behind. Default 80.
+   */
+  readonly columns?: number | undefined;
+}
+
+/** Cuts `text` to at most `columns - 1` characters (code points), ending with `…` when cut. */
+export function fitToWidth(text: string, columns: number): string {
+  const limit = Math.max(1, Math.floor(columns) - 1);
+  const characters = Array.from(text);
+  return characters.length <= limit ? text : `${characters.slice(0, limit - 1).join('')}…`;
 }
 
 const STATE_TEXT: Readonly<Record<string, string>> = {
@@ -78,7 +90,7 @@ export function createHumanReporter(options: HumanReporterOptions): (event: TryE
         }
         items.set(key, { status: event.status, current: event.current, total: event.total });
         if (tty) {
-          write(`\r\x1b[2K${renderProgressBar(event.phase, items)}`);
+          write(`\r\x1b[2K${fitToWidth(renderProgressBar(event.phase, items), options.columns ?? 80)}`);
           barShown = true;
         } else if (printedStatus.get(`${event.phase}/${key}`) !== event.status) {
           printedStatus.set(`${event.phase}/${key}`, event.status);

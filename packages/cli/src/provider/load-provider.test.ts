@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,9 +58,32 @@ describe('loadProvider', () => {
 
   it('finds the first-party providers among the CLI’s own dependencies, at their ESM entry', () => {
     const cliSources = fileURLToPath(new URL('..', import.meta.url));
-    expect(findPackageEntry('@latentci/docker', cliSources)).toBe(
-      join(cliSources, '..', 'node_modules', '@latentci', 'docker', 'dist', 'index.js'),
+    const installed = join(cliSources, '..', 'node_modules', '@latentci', 'docker');
+    // Node's resolver follows pnpm's symlink once the built entry exists.
+    expect([join(installed, 'dist', 'index.js'), join(realpathSync(installed), 'dist', 'index.js')]).toContain(
+      findPackageEntry('@latentci/docker', cliSources),
     );
+  });
+
+  it("resolves a package's entry as Node does: conditions in the exports map's key order, nested targets (regression)", () => {
+    const base = mkdtempSync(join(root, 'resolve-'));
+    const packageDirectory = join(base, 'node_modules', 'ordered-provider');
+    mkdirSync(join(packageDirectory, 'lib'), { recursive: true });
+    writeFileSync(
+      join(packageDirectory, 'package.json'),
+      JSON.stringify({
+        name: 'ordered-provider',
+        exports: {
+          '.': { node: { import: './lib/node.mjs', require: './lib/node.cjs' }, import: './lib/other.mjs' },
+          './package.json': './package.json',
+        },
+      }),
+    );
+    for (const file of ['node.mjs', 'node.cjs', 'other.mjs']) writeFileSync(join(packageDirectory, 'lib', file), '');
+    // The hand-written lookup took `import` first, whatever the order: Node takes the first
+    // condition it matches in key order, here `node`, then `import` inside it.
+    expect(findPackageEntry('ordered-provider', base)).toBe(realpathSync(join(packageDirectory, 'lib', 'node.mjs')));
+    expect(findPackageEntry('absent-provider', base)).toBeUndefined();
   });
 
   it('picks createProvider, else the single create…Provider export', () => {

@@ -113,8 +113,9 @@ export interface InstanceHandle {
   readonly id: string;
   /** Backend name, when it has one. */
   readonly name?: string;
-  /** Anything else the provider needs to stop or check the instance. */
-  readonly [key: string]: unknown;
+  // Anything else the provider needs to stop or check the instance goes in its own interface that
+  // extends this one (`DockerInstance`, `HyperInstance`…). There is no index signature: it would
+  // accept any misspelt property (`instance.nmae`) as `unknown` instead of refusing it.
 }
 
 /** What to stop. `instance` is absent when the start failed or was aborted before it returned. */
@@ -201,9 +202,11 @@ export interface ProviderV1<Instance extends InstanceHandle = InstanceHandle> {
    * Renders every start-relevant setting with `properties` into a JSON-comparable value. The core
    * records it at start (from the build's properties, before adding the worker's) and re-renders
    * it for each new build: a running instance only takes builds whose rendering is structurally
-   * equal (Buildbot's `isCompatibleWithBuild`). Forgotten when the instance is stopped.
+   * equal (Buildbot's `isCompatibleWithBuild`). Forgotten when the instance is stopped. The core
+   * always passes `options.signal` (optional in the type only so that providers written before it
+   * still compile): a rendering that calls the backend stops when it aborts.
    */
-  renderStartSettings?(properties: Properties): Promise<unknown>;
+  renderStartSettings?(properties: Properties, options?: SignalOptions): Promise<unknown>;
 
   /** Lists the instances labelled as owned by `owner` (running or not). */
   listOrphans?(owner: OwnerFilter, options: SignalOptions): Promise<readonly OrphanInstance[]>;

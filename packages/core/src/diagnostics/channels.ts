@@ -6,9 +6,10 @@ import { channel } from 'node:diagnostics_channel';
  *
  * - `latentci:output` carries every log line, event payload and error message latentci emits,
  *   after redaction: `{ kind: 'log' | 'event' | 'error', source, text }`.
- * - `latentci:secret` carries each secret as it is registered for redaction: `{ secret }`. Only
- *   in-process code can subscribe, and such code can read the process memory anyway; the channel
- *   lets a test harness check that no secret ever reaches `latentci:output` (see RELIABILITY.md).
+ * - `latentci:secret` carries each secret as it is registered for redaction: `{ secret }`, in plain
+ *   text. **Off unless opted in** with `enableSecretPublishing()` (from `@latentci/core/testing`):
+ *   a test harness turns it on to check that no secret ever reaches `latentci:output` (see
+ *   RELIABILITY.md); in production no subscriber, however it got into the process, receives secrets.
  */
 export const OUTPUT_CHANNEL = 'latentci:output';
 export const SECRET_CHANNEL = 'latentci:secret';
@@ -35,8 +36,20 @@ export function publishOutput(kind: OutputKind, source: string, value: unknown):
   output.publish({ kind, source, text: describe(value) } satisfies OutputMessage);
 }
 
-/** Publishes a secret registered for redaction. */
+/** Shared by every copy of core in the process (ESM and CJS builds), like the channels themselves. */
+const SECRET_PUBLISHING = Symbol.for('latentci.secretPublishing');
+
+/**
+ * Opts this process in to publishing secrets on `latentci:secret` (tests only: a secret-hygiene
+ * harness). `enableSecretPublishing(false)` turns it off again.
+ */
+export function enableSecretPublishing(enabled = true): void {
+  (globalThis as { [SECRET_PUBLISHING]?: boolean })[SECRET_PUBLISHING] = enabled;
+}
+
+/** Publishes a secret registered for redaction, only when the process opted in. */
 export function publishSecret(secret: string): void {
+  if ((globalThis as { [SECRET_PUBLISHING]?: boolean })[SECRET_PUBLISHING] !== true) return;
   if (secrets.hasSubscribers) secrets.publish({ secret } satisfies SecretMessage);
 }
 

@@ -1,12 +1,12 @@
-import { CannotSubstantiateError } from '../errors.js';
+import { latentErrorCode } from '../errors.js';
 
 /** Buildbot's build results that a substantiation failure can lead to. */
 export type SubstantiationBuildResult = 'RETRY' | 'EXCEPTION' | 'CANCELLED';
 
 /**
  * What a master should do with a build whose `substantiate()` rejected with `error` (Buildbot's
- * `Build.startBuild`, §1.11): `CANCELLED` when the user stopped the build, `EXCEPTION` (finish, do
- * not retry) for `CannotSubstantiateError`, `RETRY` (unclaim the request, it is retried later) for
+ * `Build.startBuild`): `CANCELLED` when the user stopped the build, `EXCEPTION` (finish, do
+ * not retry) for a `CANNOT_SUBSTANTIATE` error (by `code`: it may come from another copy of core), `RETRY` (unclaim the request, it is retried later) for
  * anything else: failed or refused start, timeout, crash, cancellation by a stop.
  */
 export function buildResultForSubstantiationFailure(
@@ -14,6 +14,6 @@ export function buildResultForSubstantiationFailure(
   options: { readonly stoppedBy?: 'CANCELLED' | 'RETRY' } = {},
 ): SubstantiationBuildResult {
   if (options.stoppedBy) return options.stoppedBy;
-  if (error instanceof CannotSubstantiateError) return 'EXCEPTION';
+  if (latentErrorCode(error) === 'CANNOT_SUBSTANTIATE') return 'EXCEPTION';
   return 'RETRY';
 }

@@ -23,6 +23,7 @@ export {
   type CommonLatentWorkerOptions,
   createProviderLatentWorker,
   LATENT_WORKER_OPTION_NAMES,
+  type ProviderLatentWorkerExtras,
   splitLatentWorkerOptions,
 } from './provider-latent-worker.js';
 export { QUARANTINE_INITIAL_TIMEOUT, QUARANTINE_MAX_TIMEOUT } from './quarantine.js';

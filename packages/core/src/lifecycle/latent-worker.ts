@@ -12,7 +12,9 @@ import {
   CannotSubstantiateError,
   ConfigurationError,
   FailedToSubstantiateError,
-  RenderError,
+  isRetryableFailure,
+  type LatentErrorCode,
+  latentErrorCode,
   SubstantiationCancelledError,
   SubstantiationTimeoutError,
   WorkerCrashedError,
@@ -37,6 +39,13 @@ import { Quarantine } from './quarantine.js';
 import { isSubstantiating, LatentWorkerState } from './state.js';
 import { structurallyEqual } from './structural-equal.js';
 import { OneShotTimer } from './timer.js';
+
+/** The codes of `FailedToSubstantiateError` and its subclasses: a failed start, retried. */
+const FAILED_TO_SUBSTANTIATE_CODES: ReadonlySet<LatentErrorCode> = new Set<LatentErrorCode>([
+  'FAILED_TO_SUBSTANTIATE',
+  'SUBSTANTIATION_TIMEOUT',
+  'WORKER_CRASHED',
+]);
 
 /** Buildbot's build results, as a master reports them to `buildFinished`. */
 export type BuildResult = 'SUCCESS' | 'WARNINGS' | 'FAILURE' | 'SKIPPED' | 'EXCEPTION' | 'RETRY' | 'CANCELLED';
@@ -256,7 +265,8 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   ): Promise<boolean> {
     const record = this.#current;
     if (!record?.hasSettings || !record.provider.renderStartSettings) return true;
-    const rendered = await this.#waitFor(record.provider.renderStartSettings(properties), options.signal);
+    const signal = options.signal ?? record.abort.signal;
+    const rendered = await this.#waitFor(record.provider.renderStartSettings(properties, { signal }), options.signal);
     return structurallyEqual(rendered, record.settings);
   }
 
@@ -349,9 +359,10 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
       try {
         if (!stillWanted()) return;
         const provider = this.#provider;
-        const prepared = await this.#prepareStart(provider, properties);
+        const abort = new AbortController();
+        const prepared = await this.#prepareStart(provider, properties, abort.signal);
         if (!stillWanted()) return;
-        record = { ...prepared, provider, abort: new AbortController(), instance: undefined, cancelled: false };
+        record = { ...prepared, provider, abort, instance: undefined, cancelled: false };
         this.#current = record;
         this.#setState(LatentWorkerState.SUBSTANTIATING_STARTING);
         const instance = await provider.startInstance(record.request, { signal: record.abort.signal });
@@ -381,11 +392,12 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   async #prepareStart(
     provider: Provider<Instance>,
     properties: Properties,
+    signal: AbortSignal,
   ): Promise<{ request: StartInstanceRequest; hasSettings: boolean; settings: unknown }> {
     const master: MasterAddress = this.#masterFQDN ?? this.#defaultMaster ?? (await this.#resolveDefaultMaster());
     // Settings are rendered from the build's own properties, like the compatibility check does.
     const hasSettings = typeof provider.renderStartSettings === 'function';
-    const settings = hasSettings ? await provider.renderStartSettings?.(properties) : undefined;
+    const settings = hasSettings ? await provider.renderStartSettings?.(properties, { signal }) : undefined;
     properties.setProperty('workername', this.name, 'Worker');
     for (const [key, value] of Object.entries(this.#workerProperties)) properties.setProperty(key, value, 'Worker');
     const request = createStartInstanceRequest({
@@ -452,21 +464,27 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   }
 
   #toFailure(error: unknown): FailedToSubstantiateError | CannotSubstantiateError {
-    // A configuration error cannot succeed on a retry: unlike Buildbot (which retries it forever),
-    // it ends the build with an exception, and the message is the configuration error's own.
-    if (error instanceof ConfigurationError || error instanceof RenderError) {
+    // Classified by `code` and `retryable`, never `instanceof`: the error may come from another
+    // copy of core (a CJS provider under an ESM master). The rule is `isRetryableFailure`'s: a
+    // non-retryable error (by default a configuration or render error) cannot succeed on a retry,
+    // so the build ends with an exception (Buildbot retries such builds forever); anything else
+    // fails the start and the build is retried after the quarantine.
+    const code = latentErrorCode(error);
+    if (!isRetryableFailure(error)) {
+      if (code === 'CANNOT_SUBSTANTIATE') return this.#redactor.redactError(error as CannotSubstantiateError);
       return this.#redactor.redactError(
-        new CannotSubstantiateError(`${this.name} cannot substantiate: ${error.message}`, { cause: error }),
+        new CannotSubstantiateError(`${this.name} cannot substantiate: ${errorMessage(error)}`, { cause: error }),
       );
     }
-    const failure =
-      error instanceof FailedToSubstantiateError || error instanceof CannotSubstantiateError
-        ? error
-        : new FailedToSubstantiateError(
-            `${this.name} failed to substantiate: ${errorMessage(error)}; the build will be retried once the quarantine ends`,
-            { cause: error },
-          );
-    return this.#redactor.redactError(failure);
+    if (code !== undefined && FAILED_TO_SUBSTANTIATE_CODES.has(code)) {
+      return this.#redactor.redactError(error as FailedToSubstantiateError);
+    }
+    return this.#redactor.redactError(
+      new FailedToSubstantiateError(
+        `${this.name} failed to substantiate: ${errorMessage(error)}; the build will be retried once the quarantine ends`,
+        { cause: error },
+      ),
+    );
   }
 
   /** Buildbot's `_substantiation_failed`: notify waiters (and quarantine), then insubstantiate. */
@@ -772,7 +790,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
     }
     const provider = assertProvider<Instance>(options.provider);
     const masterFQDN = options.masterFQDN === undefined ? undefined : parseMasterAddress(options.masterFQDN);
-    // Buildbot's getRandomPass (§1.15): keep the password a running instance logs in with.
+    // Buildbot's getRandomPass: keep the password a running instance logs in with.
     const password =
       options.password ??
       (this.#state === LatentWorkerState.NOT_SUBSTANTIATED ? generateWorkerPassword() : this.#password);

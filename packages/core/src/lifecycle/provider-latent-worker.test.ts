@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Logger } from '../logging/logger.js';
+import { REDACTED } from '../secrets/redactor.js';
 import { InMemoryProvider } from '../testing/in-memory-provider.js';
 import { recordingLogger } from '../testing/recording-logger.js';
 import { createProviderLatentWorker, splitLatentWorkerOptions } from './provider-latent-worker.js';
@@ -24,11 +26,33 @@ describe('provider worker factories', () => {
       received = settings;
       return new InMemoryProvider();
     });
-    expect(received).toEqual({ flavour: 'x', logger });
+    expect(received).toMatchObject({ flavour: 'x' });
+    (received as { logger: Logger }).logger.log('info', 'hello', { n: 1 });
+    expect(logger.records.at(-1)).toMatchObject({ level: 'info', message: 'hello', fields: { n: 1 } });
     expect(worker.timings.buildWaitTimeout).toBe(0);
     expect(
       createProviderLatentWorker({ name: 'w', masterId: 'm', buildWaitTimeout: 60 }, () => new InMemoryProvider())
         .timings.buildWaitTimeout,
     ).toBe(60);
+  });
+
+  it("hand the provider a logger that already redacts the worker's password and the provider's secrets", () => {
+    const logger = recordingLogger();
+    let providerLogger: Logger | undefined;
+    createProviderLatentWorker(
+      { name: 'w', masterId: 'm', password: 'the-worker-password', logger },
+      (settings) => {
+        providerLogger = settings.logger;
+        return new InMemoryProvider();
+      },
+      { secrets: ['the-api-secret-key', undefined] },
+    );
+    providerLogger?.log('warn', 'calling with the-api-secret-key for the-worker-password', {
+      body: { key: 'the-api-secret-key' },
+    });
+    expect(logger.records.at(-1)).toMatchObject({
+      message: `calling with ${REDACTED} for ${REDACTED}`,
+      fields: { body: { key: REDACTED } },
+    });
   });
 });

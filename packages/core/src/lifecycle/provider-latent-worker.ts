@@ -1,5 +1,7 @@
 import type { InstanceHandle, Provider } from '../contract/provider.js';
 import type { Logger } from '../logging/logger.js';
+import { redactingLogger } from '../secrets/redacting-logger.js';
+import { Redactor } from '../secrets/redactor.js';
 import { LatentWorker } from './latent-worker.js';
 import type { LatentWorkerOptions } from './options.js';
 
@@ -48,17 +50,29 @@ export function splitLatentWorkerOptions<Settings extends object, Instance exten
   return { common: common as unknown as CommonLatentWorkerOptions<Instance>, settings: settings as Settings };
 }
 
+/** What a provider package adds to {@link createProviderLatentWorker}. */
+export interface ProviderLatentWorkerExtras {
+  /** Secrets of the provider's settings (an API key): the worker's redactor removes them everywhere. */
+  readonly secrets?: readonly (string | undefined)[] | undefined;
+}
+
 /**
  * What every provider package's worker factory (`dockerLatentWorker`, `hyperLatentWorker`,
- * `marathonLatentWorker`) does: the provider gets its settings (and the worker's logger), the
- * worker gets the rest, and `buildWaitTimeout` defaults to 0 — stop as soon as idle — as in
- * Buildbot's container workers.
+ * `marathonLatentWorker`) does: the provider gets its settings and the worker's logger, wrapped so
+ * that it redacts every secret the worker knows (the worker passwords, `extras.secrets`,
+ * `%(secret:…)s` values): no provider redacts by hand. The worker gets the rest, and
+ * `buildWaitTimeout` defaults to 0 — stop as soon as idle — as in Buildbot's container workers.
  */
 export function createProviderLatentWorker<Settings extends object, Instance extends InstanceHandle>(
   options: Settings & CommonLatentWorkerOptions<Instance>,
   createProvider: (settings: Settings & { readonly logger?: Logger }) => Provider<Instance>,
+  extras: ProviderLatentWorkerExtras = {},
 ): LatentWorker<Instance> {
   const { common, settings } = splitLatentWorkerOptions<Settings, Instance>(options);
-  const provider = createProvider(common.logger === undefined ? settings : { ...settings, logger: common.logger });
-  return new LatentWorker<Instance>({ ...common, buildWaitTimeout: common.buildWaitTimeout ?? 0, provider });
+  const redactor = common.redactor ?? new Redactor();
+  for (const secret of extras.secrets ?? []) redactor.add(secret);
+  const provider = createProvider(
+    common.logger === undefined ? settings : { ...settings, logger: redactingLogger(common.logger, redactor) },
+  );
+  return new LatentWorker<Instance>({ ...common, redactor, buildWaitTimeout: common.buildWaitTimeout ?? 0, provider });
 }

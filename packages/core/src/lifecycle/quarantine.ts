@@ -12,7 +12,7 @@ export interface QuarantineListener {
 }
 
 /**
- * Quarantine with exponential backoff (Buildbot §1.12): consecutive failures wait 10, 20, 40 …
+ * Quarantine with exponential backoff (Buildbot's): consecutive failures wait 10, 20, 40 …
  * 3600 s. Entering while quarantined changes nothing (the timer is not extended). `reset()` brings
  * the next wait back to 10 s; `stopTimer()` leaves quarantine now but keeps the backoff.
  */

@@ -21,4 +21,13 @@ describe('structurallyEqual', () => {
     expect(structurallyEqual(null, {})).toBe(false);
     expect(structurallyEqual('1', 1)).toBe(false);
   });
+
+  it('compares Maps, Sets, Dates and byte arrays by content (regression: they all compared equal)', () => {
+    expect(structurallyEqual(new Map([['a', 1]]), new Map([['a', 2]]))).toBe(false);
+    expect(structurallyEqual(new Map([['a', 1]]), new Map([['a', 1]]))).toBe(true);
+    expect(structurallyEqual({ labels: new Set(['x']) }, { labels: new Set(['y']) })).toBe(false);
+    expect(structurallyEqual(new Date(0), new Date(1))).toBe(false);
+    expect(structurallyEqual(Buffer.from('a'), Buffer.from('b'))).toBe(false);
+    expect(structurallyEqual(new Uint8Array([1]), new Uint8Array([1]))).toBe(true);
+  });
 });

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { createTarArchive, type TarEntry } from '@latentci/provider-utils';
 import Dockerode from 'dockerode';
-import { createTarArchive, type TarEntry } from '../tar-archive.js';
 
 /** The tag {@link importBusyboxImage} gives by default. */
 export const BUSYBOX_IMAGE = 'latentci-docker-busybox:1';

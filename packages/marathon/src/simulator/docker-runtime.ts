@@ -1,3 +1,4 @@
+import { decodeDockerLog } from '@latentci/provider-utils';
 import Docker from 'dockerode';
 import type { MarathonApp } from './marathon-types.js';
 import {
@@ -167,13 +168,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
 async function outputTail(container: Docker.Container): Promise<string> {
   try {
     const raw = (await container.logs({ stdout: true, stderr: true, follow: false, tail: 20 })) as unknown as Buffer;
-    let text = '';
-    for (let offset = 0; offset + 8 <= raw.length; ) {
-      const size = raw.readUInt32BE(offset + 4);
-      text += raw.subarray(offset + 8, offset + 8 + size).toString('utf8');
-      offset += 8 + size;
-    }
-    return text.trimEnd();
+    return decodeDockerLog(raw).trimEnd();
   } catch {
     return '';
   }

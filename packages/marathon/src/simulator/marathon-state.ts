@@ -61,7 +61,7 @@ const TERMINAL_STATES: readonly TaskState[] = [
 ];
 
 /**
- * Marathon's apps, tasks and deployments in memory, with the semantics of reference §2.2–2.6:
+ * Marathon's apps, tasks and deployments in memory, with Marathon's semantics:
  * changes create deployments that last at least `deploymentDuration` (a start one until its tasks
  * run), a change touching an app with a running deployment gets 409 AppLocked unless forced,
  * `DELETE` removes the app at once and kills its tasks in a StopApplication deployment, failed

@@ -42,7 +42,7 @@ const DEFAULT_PORT_MAPPING = {
 };
 
 /**
- * Marathon's `POST /v2/apps` pipeline (reference §2.2) for the fields a one-container app uses:
+ * Marathon's `POST /v2/apps` pipeline for the fields a one-container app uses:
  * Play reads (`null` means absent; wrong types → 422 "Invalid JSON"), the app validators (422
  * "Object is not valid", violations grouped by path), migration of the deprecated
  * `container.docker.network` to `networks`, and the defaults. Unknown fields are kept, as
@@ -59,7 +59,7 @@ export function normalizeApp(input: unknown, version: string): NormalizeResult {
 
   const docker = (body.container as Record<string, unknown> | undefined)?.docker as Record<string, unknown> | undefined;
   if (docker?.network === 'NONE') {
-    // A NormalizationException in Marathon, mapped to 500 (reference §4 open question 7).
+    // A NormalizationException in Marathon, mapped to 500.
     return reject(500, { message: 'unsupported docker network type NONE' });
   }
 

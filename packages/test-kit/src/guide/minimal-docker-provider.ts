@@ -3,10 +3,16 @@ import {
   FailedToSubstantiateError,
   type InstanceHandle,
   type OrphanInstance,
-  OWNER_LABELS,
   type OwnerFilter,
   type ProviderV1,
 } from '@latentci/core';
+import {
+  decodeDockerLog,
+  environmentList,
+  orphanFromLabels,
+  ownerLabelFilters,
+  reapEach,
+} from '@latentci/provider-utils';
 import Docker from 'dockerode';
 
 export interface MinimalDockerSettings {
@@ -27,16 +33,15 @@ export function createMinimalDockerProvider(settings: MinimalDockerSettings): Pr
     }
   };
   const listOrphans = async (owner: OwnerFilter): Promise<OrphanInstance[]> => {
-    const label = [`${OWNER_LABELS.managed}=true`, `${OWNER_LABELS.master}=${owner.masterId}`];
-    if (owner.workerName !== undefined) label.push(`${OWNER_LABELS.worker}=${owner.workerName}`);
-    const containers = await docker.listContainers({ all: true, filters: { label } });
-    return containers.map((container) => ({
-      id: container.Id,
-      name: container.Names[0]?.replace(/^\//, '') ?? container.Id,
-      masterId: owner.masterId,
-      workerName: container.Labels[OWNER_LABELS.worker] ?? '',
-      state: container.State,
-    }));
+    const containers = await docker.listContainers({ all: true, filters: { label: ownerLabelFilters(owner) } });
+    return containers.map((container) =>
+      orphanFromLabels(owner, {
+        id: container.Id,
+        name: container.Names[0]?.replace(/^\//, '') ?? container.Id,
+        labels: container.Labels,
+        state: container.State,
+      }),
+    );
   };
 
   return {
@@ -53,7 +58,7 @@ export function createMinimalDockerProvider(settings: MinimalDockerSettings): Pr
           name: request.instanceName,
           Image: settings.image,
           Labels: { ...request.labels },
-          Env: Object.entries(request.environment).map(([name, value]) => `${name}=${value}`),
+          Env: environmentList(request.environment),
           HostConfig: { Init: true },
         });
       } catch (error) {
@@ -83,32 +88,13 @@ export function createMinimalDockerProvider(settings: MinimalDockerSettings): Pr
       const state = (await container.inspect()).State;
       if (state.Running) return { healthy: true };
       const logs = await container.logs({ stdout: true, stderr: true, tail: 100 });
-      return { healthy: false, message: `exited with code ${state.ExitCode}:\n${demultiplex(logs)}` };
+      return { healthy: false, message: `exited with code ${state.ExitCode}:\n${decodeDockerLog(logs)}` };
     },
 
     listOrphans,
 
-    async reapOrphans(owner) {
-      const removed: OrphanInstance[] = [];
-      const failed: { instance: OrphanInstance; message: string }[] = [];
-      for (const orphan of await listOrphans(owner)) {
-        await remove(orphan.id).then(
-          () => removed.push(orphan),
-          (error: Error) => failed.push({ instance: orphan, message: error.message }),
-        );
-      }
-      return { removed, failed };
+    async reapOrphans(owner, { signal }) {
+      return reapEach(await listOrphans(owner), (orphan) => remove(orphan.id), { signal });
     },
   };
-}
-
-/** Docker's log stream without a TTY: 8-byte frame headers, then the payload. */
-function demultiplex(buffer: Buffer): string {
-  let text = '';
-  for (let offset = 0; offset + 8 <= buffer.length; ) {
-    const size = buffer.readUInt32BE(offset + 4);
-    text += buffer.subarray(offset + 8, offset + 8 + size).toString('utf8');
-    offset += 8 + size;
-  }
-  return text;
 }

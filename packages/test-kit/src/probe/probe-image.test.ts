@@ -1,42 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AttachServer, startAttachServer } from '../attach/attach-server.js';
 import { TEST_KIT_VERSION } from '../version.js';
 import { BusyboxNotFoundError, ensureProbeImage, isStaticElf, PROBE_IMAGE } from './probe-image.js';
-import { createTar } from './tar.js';
 
 const PASSWORD = 'probe-image-password';
-
-describe('createTar', () => {
-  it('writes an archive the system tar reads: files, directories, symlinks, long paths, modes', () => {
-    const directory = mkdtempSync(join(tmpdir(), 'latentci-tar-'));
-    try {
-      const long = `${'d'.repeat(80)}/${'e'.repeat(60)}/file.txt`;
-      const archive = createTar([
-        { type: 'directory', path: 'bin' },
-        { type: 'file', path: 'bin/tool', content: '#!/bin/sh\necho hi\n', mode: 0o755 },
-        { type: 'symlink', path: 'bin/alias', target: 'tool' },
-        { type: 'file', path: long, content: Buffer.alloc(1000, 7) },
-      ]);
-      expect(archive.length % 512).toBe(0);
-      writeFileSync(join(directory, 'a.tar'), archive);
-      const listing = execFileSync('tar', ['-tvf', join(directory, 'a.tar')], { encoding: 'utf8' });
-      expect(listing).toMatch(/^-rwxr-xr-x root\/root\s+18 .* bin\/tool$/m);
-      expect(listing).toMatch(/bin\/alias -> tool/);
-      execFileSync('tar', ['-xf', join(directory, 'a.tar'), '-C', directory]);
-      expect(readFileSync(join(directory, long))).toEqual(Buffer.alloc(1000, 7));
-      expect(createTar([{ type: 'file', path: 'x', content: 'same' }])).toEqual(
-        createTar([{ type: 'file', path: 'x', content: 'same' }]),
-      );
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
-  });
-});
 
 describe('isStaticElf', () => {
   it('tells the static busybox from a dynamically linked binary', () => {

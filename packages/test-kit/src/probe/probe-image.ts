@@ -1,15 +1,16 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { BackendError, ConfigurationError } from '@latentci/core';
+import { createTarArchive, type TarEntry } from '@latentci/provider-utils';
 import Docker from 'dockerode';
 import { TEST_KIT_VERSION } from '../version.js';
+import { acquireBuildLock } from './build-lock.js';
 import { PROBE_SCRIPT } from './probe-script.js';
-import { createTar, type TarEntry } from './tar.js';
 
 /** Repository of the probe image. */
 export const PROBE_IMAGE_REPOSITORY = 'latentci-probe';
@@ -102,42 +103,51 @@ async function buildOnce(
   );
   if ((await imageDigest(docker, tag)) === digest) return tag;
 
-  const lock = join(tmpdir(), `latentci-probe-${hash(tag).slice(0, 16)}.lock`);
-  const outcome = await acquireLock(lock, signal, async () => (await imageDigest(docker, tag)) === digest);
-  if (outcome === 'built-elsewhere') return tag;
+  const lockPath = join(tmpdir(), `latentci-probe-${hash(tag).slice(0, 16)}.lock`);
+  let lock: Awaited<ReturnType<typeof acquireBuildLock>>;
+  try {
+    lock = await acquireBuildLock(lockPath, {
+      signal,
+      doneElsewhere: async () => (await imageDigest(docker, tag)) === digest,
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ProbeImageError(`cannot build the probe image: ${(error as Error).message}`, { cause: error });
+  }
+  if (lock === 'done-elsewhere') return tag;
   try {
     if ((await imageDigest(docker, tag)) === digest) return tag;
     signal?.throwIfAborted();
-    await importImage(docker, tag, digest, environment, createTar(rootFilesystem(busybox, applets)));
+    await importImage(docker, tag, digest, environment, createTarArchive(rootFilesystem(busybox, applets)));
     return tag;
   } finally {
-    await rm(lock, { recursive: true, force: true });
+    await lock.release();
   }
 }
 
 function rootFilesystem(busybox: Buffer, applets: readonly string[]): TarEntry[] {
   const entries: TarEntry[] = [
-    { type: 'directory', path: 'bin' },
-    { type: 'file', path: 'bin/busybox', content: busybox, mode: 0o755 },
+    { type: 'directory', name: 'bin' },
+    { type: 'file', name: 'bin/busybox', content: busybox, mode: 0o755 },
   ];
   for (const applet of applets) {
-    if (applet !== 'busybox') entries.push({ type: 'symlink', path: `bin/${applet}`, target: 'busybox' });
+    if (applet !== 'busybox') entries.push({ type: 'symlink', name: `bin/${applet}`, linkTarget: 'busybox' });
   }
   entries.push(
-    { type: 'directory', path: 'latentci' },
-    { type: 'file', path: PROBE_ENTRYPOINT.slice(1), content: PROBE_SCRIPT, mode: 0o755 },
-    { type: 'directory', path: 'tmp', mode: 0o1777 },
-    { type: 'directory', path: 'etc' },
+    { type: 'directory', name: 'latentci' },
+    { type: 'file', name: PROBE_ENTRYPOINT.slice(1), content: PROBE_SCRIPT, mode: 0o755 },
+    { type: 'directory', name: 'tmp', mode: 0o1777 },
+    { type: 'directory', name: 'etc' },
     {
       type: 'file',
-      path: 'etc/passwd',
+      name: 'etc/passwd',
       content: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
     },
-    { type: 'file', path: 'etc/group', content: 'root:x:0:\nnogroup:x:65534:\n' },
-    { type: 'directory', path: 'root', mode: 0o700 },
-    { type: 'directory', path: 'proc' },
-    { type: 'directory', path: 'sys' },
-    { type: 'directory', path: 'dev' },
+    { type: 'file', name: 'etc/group', content: 'root:x:0:\nnogroup:x:65534:\n' },
+    { type: 'directory', name: 'root', mode: 0o700 },
+    { type: 'directory', name: 'proc' },
+    { type: 'directory', name: 'sys' },
+    { type: 'directory', name: 'dev' },
   );
   return entries;
 }
@@ -192,36 +202,6 @@ async function imageDigest(docker: Docker, tag: string): Promise<string | undefi
 }
 
 /** A mkdir lock: atomic across processes. A lock older than two minutes is taken to be stale. */
-async function acquireLock(
-  path: string,
-  signal: AbortSignal | undefined,
-  builtElsewhere: () => Promise<boolean>,
-): Promise<'acquired' | 'built-elsewhere'> {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    signal?.throwIfAborted();
-    try {
-      await mkdir(path);
-      return 'acquired';
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const age = await stat(path).then(
-      (s) => Date.now() - s.mtimeMs,
-      () => 0,
-    );
-    if (age > 120_000) {
-      await rm(path, { recursive: true, force: true });
-      continue;
-    }
-    if (await builtElsewhere()) return 'built-elsewhere';
-    if (Date.now() > deadline) {
-      throw new ProbeImageError(`timed out waiting for another process to build the probe image (lock ${path})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 async function readStaticBusybox(path: string): Promise<Buffer> {
   let content: Buffer;
   try {

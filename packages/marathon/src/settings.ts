@@ -22,15 +22,15 @@ export interface MarathonSettings {
   /** Wait for the delete deployment to finish when stopping (not for fast stops). Default true. */
   readonly waitForStop?: boolean;
   /** How often to poll `/v2/deployments` while waiting, in ms. Default 1000. */
-  readonly deploymentPollInterval?: number;
+  readonly deploymentPollIntervalMs?: number;
   /** Longest wait for a deployment to finish, in ms. Default 300000. */
-  readonly deploymentTimeout?: number;
+  readonly deploymentTimeoutMs?: number;
   /** Timeout of one HTTP request, in ms. Default 30000. */
-  readonly requestTimeout?: number;
+  readonly requestTimeoutMs?: number;
   /** Attempts of the delete-and-create within one start when Marathon answers 409/503. Default 10. */
   readonly startAttempts?: number;
   /** First backoff between attempts, in ms; doubles up to 10 s. Default 500. */
-  readonly retryDelay?: number;
+  readonly retryDelayMs?: number;
 }
 
 /** Settings with defaults applied and the URL normalised. */
@@ -38,11 +38,11 @@ export interface ResolvedMarathonSettings extends MarathonSettings {
   readonly marathonUrl: string;
   readonly marathonAppPrefix: string;
   readonly waitForStop: boolean;
-  readonly deploymentPollInterval: number;
-  readonly deploymentTimeout: number;
-  readonly requestTimeout: number;
+  readonly deploymentPollIntervalMs: number;
+  readonly deploymentTimeoutMs: number;
+  readonly requestTimeoutMs: number;
   readonly startAttempts: number;
-  readonly retryDelay: number;
+  readonly retryDelayMs: number;
 }
 
 /** Validates the settings; throws `ConfigurationError` naming the setting and what is accepted. */
@@ -86,10 +86,10 @@ export function resolveMarathonSettings(settings: MarathonSettings): ResolvedMar
     marathonUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,
     marathonAppPrefix: prefix,
     waitForStop: settings.waitForStop ?? true,
-    deploymentPollInterval: positive('deploymentPollInterval', settings.deploymentPollInterval, 1000),
-    deploymentTimeout: positive('deploymentTimeout', settings.deploymentTimeout, 300_000),
-    requestTimeout: positive('requestTimeout', settings.requestTimeout, 30_000),
+    deploymentPollIntervalMs: positive('deploymentPollIntervalMs', settings.deploymentPollIntervalMs, 1000),
+    deploymentTimeoutMs: positive('deploymentTimeoutMs', settings.deploymentTimeoutMs, 300_000),
+    requestTimeoutMs: positive('requestTimeoutMs', settings.requestTimeoutMs, 30_000),
     startAttempts,
-    retryDelay: positive('retryDelay', settings.retryDelay, 500),
+    retryDelayMs: positive('retryDelayMs', settings.retryDelayMs, 500),
   };
 }

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTarArchive } from './tar-archive.js';
 
@@ -38,5 +42,30 @@ describe('createTarArchive', () => {
     const name = `${'directory/'.repeat(12)}file.txt`;
     const header = createTarArchive([{ name, content: 'x' }]).subarray(0, 512);
     expect(`${field(header, 345, 155)}/${field(header, 0, 100)}`).toBe(name);
+  });
+
+  it('writes an archive the system tar reads: root-owned files, directories, symlinks, long paths, modes, same bytes each time', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'latentci-tar-'));
+    try {
+      const long = `${'d'.repeat(80)}/${'e'.repeat(60)}/file.txt`;
+      const archive = createTarArchive([
+        { type: 'directory', name: 'bin' },
+        { type: 'file', name: 'bin/tool', content: '#!/bin/sh\necho hi\n', mode: 0o755 },
+        { type: 'symlink', name: 'bin/alias', linkTarget: 'tool' },
+        { type: 'file', name: long, content: Buffer.alloc(1000, 7) },
+      ]);
+      expect(archive.length % 512).toBe(0);
+      writeFileSync(join(directory, 'a.tar'), archive);
+      const listing = execFileSync('tar', ['-tvf', join(directory, 'a.tar')], { encoding: 'utf8' });
+      expect(listing).toMatch(/^-rwxr-xr-x root\/root\s+18 .* bin\/tool$/m);
+      expect(listing).toMatch(/bin\/alias -> tool/);
+      execFileSync('tar', ['-xf', join(directory, 'a.tar'), '-C', directory]);
+      expect(readFileSync(join(directory, long))).toEqual(Buffer.alloc(1000, 7));
+      expect(createTarArchive([{ name: 'x', content: 'same' }])).toEqual(
+        createTarArchive([{ name: 'x', content: 'same' }]),
+      );
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

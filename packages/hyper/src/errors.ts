@@ -34,7 +34,7 @@ export class HyperClockSkewError extends HyperAuthenticationError {}
 export class HyperPayloadRejectedError extends HyperAuthenticationError {}
 
 /** The image does not exist for Hyper (`404 No such image: …`). Not retryable: the build ends with an exception. */
-export class HyperImageNotFoundError extends CannotSubstantiateError {
+export class ImageNotFoundError extends CannotSubstantiateError {
   readonly image: string;
 
   constructor(message: string, image: string, options: LatentErrorOptions = {}) {

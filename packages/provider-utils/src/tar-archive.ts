@@ -8,7 +8,7 @@ export interface TarEntry {
   readonly type?: 'file' | 'directory' | 'symlink';
   /** Target of a symbolic link. */
   readonly linkTarget?: string;
-  /** Permission bits; default 0o644 for files, 0o755 for directories and links. */
+  /** Permission bits; default 0o644 for files, 0o755 for directories, 0o777 for links. */
   readonly mode?: number;
 }
 
@@ -37,7 +37,8 @@ function splitName(name: string): { prefix: string; name: string } {
 
 /**
  * Writes an uncompressed POSIX ustar archive in memory: enough for Docker build contexts and
- * `docker import` root filesystems, without a tar dependency.
+ * `docker import` root filesystems, without a tar dependency. Entries are owned by root with
+ * modification time 0, so the same entries always give the same bytes (the same image layer).
  */
 export function createTarArchive(entries: readonly TarEntry[]): Buffer {
   const blocks: Buffer[] = [];
@@ -53,7 +54,7 @@ export function createTarArchive(entries: readonly TarEntry[]): Buffer {
     const path = type === 'directory' && !entry.name.endsWith('/') ? `${entry.name}/` : entry.name;
     const { prefix, name } = splitName(path);
     writeString(header, name, 0, 100);
-    writeOctal(header, entry.mode ?? (type === 'file' ? 0o644 : 0o755), 100, 8);
+    writeOctal(header, entry.mode ?? (type === 'file' ? 0o644 : type === 'directory' ? 0o755 : 0o777), 100, 8);
     writeOctal(header, 0, 108, 8);
     writeOctal(header, 0, 116, 8);
     writeOctal(header, content.length, 124, 12);
@@ -63,6 +64,8 @@ export function createTarArchive(entries: readonly TarEntry[]): Buffer {
     if (type === 'symlink') writeString(header, entry.linkTarget ?? '', 157, 100);
     writeString(header, 'ustar', 257, 6);
     writeString(header, '00', 263, 2);
+    writeString(header, 'root', 265, 32);
+    writeString(header, 'root', 297, 32);
     writeString(header, prefix, 345, 155);
     let checksum = 0;
     for (const byte of header) checksum += byte;

@@ -1,7 +1,7 @@
-import { ConfigurationError, type Logger } from '@latentci/core';
+import { ConfigurationError, isRenderable, type Logger } from '@latentci/core';
+import { type RenderableSetting as Renderable, requiredSettingOrEnvironment } from '@latentci/provider-utils';
 import { hyperBaseUrl } from './hyper-endpoint.js';
 import { DEFAULT_SIZE, type HyperSize, invalidSizeMessage, isHyperSize } from './hyper-sizes.js';
-import { isRenderableSetting, type Renderable } from './render-setting.js';
 
 /** Settings of the Hyper provider: Buildbot's `HyperLatentWorker` options, camelCase. */
 export interface HyperProviderSettings {
@@ -21,8 +21,8 @@ export interface HyperProviderSettings {
   readonly fetch?: typeof fetch;
   /** Where the provider logs (already redacted). Default: silent. */
   readonly logger?: Logger;
-  /** Milliseconds one API call may take. Default 60 000. */
-  readonly requestTimeout?: number;
+  /** Milliseconds one API call may take (the `Ms` suffix: every other duration is in seconds). Default 60 000. */
+  readonly requestTimeoutMs?: number;
   /** Where `HYPER_ACCESSKEY`/`HYPER_SECRETKEY` are read. Default: `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -42,28 +42,32 @@ export function resolveHyperSettings(settings: HyperProviderSettings): ResolvedH
   if (settings === null || typeof settings !== 'object') {
     throw new ConfigurationError('createHyperProvider needs a settings object with hyperHost and image');
   }
-  const env = settings.env ?? process.env;
-  const accessKey = settings.accessKey ?? env.HYPER_ACCESSKEY;
-  const secretKey = settings.secretKey ?? env.HYPER_SECRETKEY;
-  if (typeof accessKey !== 'string' || accessKey.length === 0) {
-    throw new ConfigurationError('Hyper accessKey is missing: pass accessKey or set HYPER_ACCESSKEY');
-  }
-  if (typeof secretKey !== 'string' || secretKey.length === 0) {
-    throw new ConfigurationError('Hyper secretKey is missing: pass secretKey or set HYPER_SECRETKEY');
-  }
+  const env = settings.env;
+  const accessKey = requiredSettingOrEnvironment({
+    name: 'accessKey',
+    value: settings.accessKey,
+    variable: 'HYPER_ACCESSKEY',
+    env,
+  });
+  const secretKey = requiredSettingOrEnvironment({
+    name: 'secretKey',
+    value: settings.secretKey,
+    variable: 'HYPER_SECRETKEY',
+    env,
+  });
   if (settings.region !== undefined && !/^[a-z0-9-]+$/.test(settings.region)) {
     throw new ConfigurationError(`region "${settings.region}" is not a Hyper region such as us-west-1 or eu-central-1`);
   }
   const baseUrl = hyperBaseUrl(settings.hyperHost, settings.region);
   const image = settings.image;
-  if (!isRenderableSetting(image) && (typeof image !== 'string' || image.length === 0)) {
+  if (!isRenderable(image) && (typeof image !== 'string' || image.length === 0)) {
     throw new ConfigurationError('image is required: the image Hyper runs, e.g. "buildbot/buildbot-worker:master"');
   }
   const size = settings.size ?? DEFAULT_SIZE;
-  if (!isRenderableSetting(size) && !isHyperSize(size)) throw new ConfigurationError(invalidSizeMessage(size));
-  if (settings.requestTimeout !== undefined && !(settings.requestTimeout > 0)) {
+  if (!isRenderable(size) && !isHyperSize(size)) throw new ConfigurationError(invalidSizeMessage(size));
+  if (settings.requestTimeoutMs !== undefined && !(settings.requestTimeoutMs > 0)) {
     throw new ConfigurationError(
-      `requestTimeout must be a positive number of milliseconds, got ${settings.requestTimeout}`,
+      `requestTimeoutMs must be a positive number of milliseconds, got ${settings.requestTimeoutMs}`,
     );
   }
   return { baseUrl, accessKey, secretKey, region: settings.region, image, size };

@@ -1,0 +1,19 @@
+import { expect, it } from 'vitest';
+import * as entry from './index.js';
+
+// The export list of @latentci/marathon is its public API: a change here is a change for every user. Keep
+// it to factories, settings and option types, instance types and errors; helpers stay internal.
+it('@latentci/marathon exports exactly these names', () => {
+  expect(Object.keys(entry).sort()).toMatchInlineSnapshot(`
+    [
+      "DEFAULT_MARATHON_APP_PREFIX",
+      "MarathonAppRejectedError",
+      "MarathonAuthenticationError",
+      "createMarathonProvider",
+      "createProvider",
+      "marathonAppDefinition",
+      "marathonAppId",
+      "marathonLatentWorker",
+    ]
+  `);
+});
