@@ -96,7 +96,8 @@ describe('hostile input closes that connection only', () => {
     const server = await startServer();
     const outcome = await rawConnection(server, bytes);
     expect(outcome.received).toBeGreaterThan(0);
-    expect(outcome.closedAfterMs).toBeLessThan(5_000);
+    // Closed for the error, not by the 30 s login timeout.
+    expect(outcome.closedAfterMs).toBeLessThan(20_000);
     await stillServes(server);
   });
 
@@ -104,7 +105,7 @@ describe('hostile input closes that connection only', () => {
     const server = await startServer({ loginTimeout: 0.5 });
     const outcome = await rawConnection(server, handshake);
     expect(outcome.closedAfterMs).toBeGreaterThanOrEqual(400);
-    expect(outcome.closedAfterMs).toBeLessThan(5_000);
+    expect(outcome.closedAfterMs).toBeLessThan(20_000);
     expect(logs.some((line) => line.includes('did not log in within'))).toBe(true);
   });
 
