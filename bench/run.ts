@@ -16,6 +16,8 @@ import { measurePbProtocol } from '../packages/worker-protocol/bench/pb-protocol
 import { measureDockerConcurrency } from './docker-concurrency.js';
 import { measureDockerLatency } from './docker-latency.js';
 import { type Figure, formatTable } from './statistics.js';
+import { measureWorkerPool } from './worker-pool.js';
+import { measureWorkerPoolEcho } from './worker-pool-echo.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,6 +47,8 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
     measurePbProtocol({ quick }).then(
       grouped('worker protocol PB (real buildbot-worker 3.7; floor = Buildbot 3.7 master)'),
     ),
+  'worker-pool': () => measureWorkerPool({ quick }),
+  'worker-pool-echo': () => measureWorkerPoolEcho({ quick }),
 };
 
 const selected = values.only ? values.only.split(',') : Object.keys(benchmarks);

@@ -9,7 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // workspace, and loads each entry point from ESM and from CJS. Needs `pnpm build` first (the
 // test command runs it).
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const packageNames = ['core', 'docker', 'hyper', 'marathon', 'test-kit', 'cli', 'worker-protocol'];
+// Every published package of the workspace (a package.json without `private: true`).
+const packageNames = readdirSync(join(root, 'packages')).filter((name) => {
+  const manifestPath = join(root, 'packages', name, 'package.json');
+  return existsSync(manifestPath) && JSON.parse(readFileSync(manifestPath, 'utf8')).private !== true;
+});
 const consumer = mkdtempSync(join(tmpdir(), 'latentci-consumer-'));
 
 interface Manifest {
