@@ -308,7 +308,7 @@ export class MsgpackChannel implements ProtocolChannel {
   }
 
   #call(op: string, fields: Record<string, unknown>, options?: CallOptions): Promise<MsgpackValue> {
-    if (this.#closed) return Promise.reject(this.#lostError(op));
+    if (this.#closed) return Promise.reject(this.#closeError ?? this.#lostError(op));
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const seq = this.#nextSeq++;
