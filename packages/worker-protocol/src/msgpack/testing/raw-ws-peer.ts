@@ -126,7 +126,8 @@ function parseFrame(buffer: Buffer): ServerFrame | undefined {
   const frame = Buffer.from(buffer.subarray(0, offset + length));
   const payload = Buffer.from(buffer.subarray(offset, offset + length));
   if (masked)
-    for (let index = 0; index < payload.length; index++) payload[index] = (payload[index] as number) ^ (buffer[maskOffset + (index % 4)] as number);
+    for (let index = 0; index < payload.length; index++)
+      payload[index] = (payload[index] as number) ^ (buffer[maskOffset + (index % 4)] as number);
   return { frame, opcode: first & 0x0f, payload };
 }
 
