@@ -72,6 +72,8 @@ export class MsgpackChannel implements ProtocolChannel {
   #admitted = false;
   #closed = false;
   #closeError: Error | undefined;
+  /** Set when the end of the connection is expected (close(), or the worker acknowledged shutdown). */
+  #closeExpected = false;
   #nextSeq = 0;
   readonly #pending = new Map<number, PendingRequest>();
   readonly #commands = new Map<string, CommandSink>();
@@ -218,15 +220,22 @@ export class MsgpackChannel implements ProtocolChannel {
 
   async shutdown(options?: CallOptions): Promise<void> {
     await this.#call('shutdown', {}, options);
+    this.#closeExpected = true;
   }
 
   close(reason?: string): void {
     if (this.#closed) return;
+    this.#closeExpected = true;
     if (reason !== undefined) this.#log('info', `closing the connection of worker "${this.workerName}": ${reason}`);
     // Like Buildbot's loseConnection: abort; the worker reconnects with its backoff.
     this.#socket.terminate();
   }
 
+  /**
+   * `reason` is `undefined` when the end was expected (`close()`, the listener closing, or the
+   * worker leaving after `shutdown`), else a `MsgpackProtocolError` (`connection-lost`,
+   * `unresponsive`, `decode`).
+   */
   onClose(listener: (reason: Error | undefined) => void): void {
     if (this.#closed) {
       queueMicrotask(() => listener(this.#closeError));
@@ -541,10 +550,17 @@ export class MsgpackChannel implements ProtocolChannel {
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
+    const failure = this.#closeError;
+    if (this.#closeError === undefined && !this.#closeExpected) {
+      this.#closeError = new MsgpackProtocolError(
+        'connection-lost',
+        `Worker "${this.workerName}" (${this.remoteAddress}) dropped the connection; it reconnects on its own if it is still running.`,
+      );
+    }
     clearInterval(this.#pingTimer);
     for (const [seq, pending] of this.#pending) {
       this.#pending.delete(seq);
-      pending.reject(this.#closeError ?? this.#lostError(pending.op));
+      pending.reject(failure ?? this.#lostError(pending.op));
     }
     const listeners = this.#closeListeners.splice(0);
     for (const listener of listeners) {

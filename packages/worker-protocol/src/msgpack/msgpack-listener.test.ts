@@ -10,6 +10,8 @@ import { RawWsPeer } from './testing/raw-ws-peer.js';
 import { TestAuthority } from './testing/test-authority.js';
 
 const PASSWORD = 'listener-secret-pass';
+/** Written as a computed key: assigning `.__proto__` on a null-prototype object makes a plain property, but reads as the accessor. */
+const PROTO = '__proto__';
 const basic = (name: string, password: string) => `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`;
 
 interface Peer {
@@ -211,6 +213,21 @@ describe('msgpack listener', () => {
     peer.socket.close();
   });
 
+  it('reports an unexpected drop as connection-lost and fails the requests still waiting', async () => {
+    const { listener, authority } = await listen();
+    const peer = await openPeer(listener.address.port);
+    const channel = await authority.nextChannel();
+    const reason = new Promise<Error | undefined>((resolve) => channel.onClose(resolve));
+    const waiting = channel.getWorkerInfo();
+    await peer.next();
+    peer.socket.terminate();
+    await expect(waiting).rejects.toMatchObject({
+      reason: 'connection-lost',
+      message: expect.stringContaining('get_worker_info'),
+    });
+    expect(await reason).toMatchObject({ reason: 'connection-lost', code: 'BACKEND_ERROR' });
+  });
+
   it('closes a connection the authority does not admit, without handing it out', async () => {
     const { listener, channels } = await listen({
       authority: { passwordFor: async () => PASSWORD, admit: async () => false },
@@ -227,16 +244,16 @@ describe('msgpack listener', () => {
     const info = channel.getWorkerInfo();
     const request = await peer.next();
     const environ: Record<string, unknown> = Object.create(null);
-    environ.__proto__ = 'a variable';
+    environ[PROTO] = 'a variable';
     environ.HOME = '/home/w';
     const result: Record<string, unknown> = Object.create(null);
-    result.__proto__ = { polluted: true };
+    result[PROTO] = { polluted: true };
     result.environ = environ;
     peer.socket.send(encodeMsgpack({ op: 'response', seq_number: request.seq_number, result }));
     const answered = await info;
     expect(Object.getPrototypeOf(answered)).toBeNull();
     expect(Object.hasOwn(answered, '__proto__')).toBe(true);
-    expect((answered.environ as Record<string, unknown>).__proto__).toBe('a variable');
+    expect((answered.environ as Record<string, unknown>)[PROTO]).toBe('a variable');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     peer.socket.close();
   });

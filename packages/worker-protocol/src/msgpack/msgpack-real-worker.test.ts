@@ -188,6 +188,15 @@ describe('a real buildbot-worker 3.7 on msgpack_experimental_v7', () => {
     expect(times[0]?.[1]).toBeCloseTo(statSync(onWorker).mtimeMs / 1000, 3);
   }, 60_000);
 
+  it('rejects a command the worker does not know with its own message', async () => {
+    const failed = runCommand(channel, 'no_such_command', {}).started;
+    await expect(failed).rejects.toMatchObject({
+      reason: 'remote',
+      message: expect.stringContaining('no_such_command'),
+    });
+    await channel.ping();
+  });
+
   it('shuts the worker down gracefully: the process exits 0', async () => {
     const closed = new Promise<Error | undefined>((resolve) => channel.onClose(resolve));
     await channel.shutdown();

@@ -102,6 +102,8 @@ export function runCommand(
       header: out.header.join(''),
     };
   });
+  // A refused start rejects `started`; `result` rejects too, but only matters to a caller that awaits it.
+  result.catch(() => {});
   return { commandId: request.commandId, started, result };
 }
 
