@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { measureLifecycle } from '../packages/core/bench/lifecycle-throughput.js';
 import { measureRenderThroughput } from '../packages/core/bench/render-throughput.js';
 import { measureMarathonScale } from '../packages/marathon/bench/marathon-scale.js';
+import { measureMsgpack } from '../packages/worker-protocol/bench/msgpack-throughput.js';
 import { measureDockerConcurrency } from './docker-concurrency.js';
 import { measureDockerLatency } from './docker-latency.js';
 import { type Figure, formatTable } from './statistics.js';
@@ -40,6 +41,7 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
   'marathon-scale': () => measureMarathonScale({ quick }).then(grouped('marathon scale (simulator, virtual runtime)')),
   'docker-latency': () => measureDockerLatency({ quick }),
   'docker-concurrency': () => measureDockerConcurrency({ quick }),
+  msgpack: () => measureMsgpack({ quick }).then(grouped('msgpack (real buildbot-worker 3.7)')),
 };
 
 const selected = values.only ? values.only.split(',') : Object.keys(benchmarks);
