@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProtocolChannel } from '../protocol-channel.js';
@@ -187,6 +189,50 @@ describe('a real buildbot-worker 3.7 on msgpack_experimental_v7', () => {
     expect(times).toHaveLength(1);
     expect(times[0]?.[1]).toBeCloseTo(statSync(onWorker).mtimeMs / 1000, 3);
   }, 60_000);
+
+  it('uploads a directory as a tarball, then asks the writer to unpack it', async () => {
+    const made = await runCommand(
+      channel,
+      'shell',
+      shellArgs(['sh', '-c', 'mkdir -p tree/sub && echo one > tree/a.txt && echo two > tree/sub/b.txt'], {
+        logEnviron: false,
+      }),
+    ).result;
+    expect(made.rc).toBe(0);
+    const chunks: Uint8Array[] = [];
+    const calls: string[] = [];
+    const upload = await runCommand(
+      channel,
+      'uploadDirectory',
+      { workdir: 'build', workersrc: 'tree', maxsize: null, blocksize: 16_384, compress: 'gz' },
+      {
+        writer: {
+          write(data) {
+            calls.push('write');
+            chunks.push(Uint8Array.from(data));
+          },
+          unpack() {
+            calls.push('unpack');
+          },
+          close() {
+            calls.push('close');
+          },
+        },
+      },
+    ).result;
+    expect(upload.rc).toBe(0);
+    expect(calls.at(-1)).toBe('unpack');
+    const extracted = mkdtempSync(join(tmpdir(), 'latentci-msgpack-tar-'));
+    try {
+      const tarball = join(extracted, 'upload.tgz');
+      writeFileSync(tarball, Buffer.concat(chunks));
+      execFileSync('tar', ['-xzf', tarball, '-C', extracted]);
+      expect(readFileSync(join(extracted, 'a.txt'), 'utf8')).toBe('one\n');
+      expect(readFileSync(join(extracted, 'sub', 'b.txt'), 'utf8')).toBe('two\n');
+    } finally {
+      rmSync(extracted, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it('rejects a command the worker does not know with its own message', async () => {
     const failed = runCommand(channel, 'no_such_command', {}).started;
