@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { decode as referenceDecode } from '@msgpack/msgpack';
 import { decodeMsgpackMap, encodeMsgpack } from '../src/msgpack/msgpack-codec.js';
 import { startMsgpackListener } from '../src/msgpack/msgpack-listener.js';
-import { startRealMsgpackWorker } from '../src/msgpack/testing/real-msgpack-worker.js';
 import { runCommand, shellArgs, TestAuthority } from '../src/msgpack/testing/test-authority.js';
+import { startRealWorker } from '../src/testing/real-worker.js';
 
 export interface MsgpackFigure {
   readonly figure: string;
@@ -99,9 +99,10 @@ export async function measureMsgpack({ quick }: { quick: boolean }): Promise<Msg
     authority,
     onChannel: authority.onChannel,
   });
-  const worker = await startRealMsgpackWorker({
-    masterHost: '127.0.0.1',
-    masterPort: listener.address.port,
+  const worker = await startRealWorker({
+    protocol: 'msgpack',
+    host: '127.0.0.1',
+    port: listener.address.port,
     name: 'bench',
     password: 'bench-pass-31415',
   });

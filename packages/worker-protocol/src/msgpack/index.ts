@@ -1,7 +1,6 @@
 export { type BasicCredentials, parseBasicAuthorization, passwordsMatch } from './basic-auth.js';
 export { MsgpackChannel, type MsgpackChannelOptions, type MsgpackStartCommandRequest } from './msgpack-channel.js';
 export { decodeMsgpack, decodeMsgpackMap, encodeMsgpack, type MsgpackMap, type MsgpackValue } from './msgpack-codec.js';
-export { type MsgpackErrorReason, MsgpackProtocolError } from './msgpack-errors.js';
 export {
   type MsgpackListener,
   type MsgpackListenerLimits,

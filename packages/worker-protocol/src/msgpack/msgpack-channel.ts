@@ -1,5 +1,6 @@
-import type { Logger, LogLevel, Redactor } from '@latentci/core';
+import { ConfigurationError, type Logger, type LogLevel, type Redactor } from '@latentci/core';
 import type { RawData, WebSocket } from 'ws';
+import { WorkerConnectionLostError, WorkerProtocolError, WorkerRemoteError } from '../errors.js';
 import type {
   CallOptions,
   CommandSink,
@@ -10,7 +11,6 @@ import type {
   StartCommandRequest,
 } from '../protocol-channel.js';
 import { decodeMsgpackMap, encodeMsgpack, isMsgpackMap, type MsgpackMap, type MsgpackValue } from './msgpack-codec.js';
-import { MsgpackProtocolError } from './msgpack-errors.js';
 import { joinWorkerPath, toMsgpackCommand, type WorkerSystem, workerSystemOf } from './msgpack-paths.js';
 import { normalizeUpdates } from './msgpack-updates.js';
 
@@ -101,15 +101,7 @@ export class MsgpackChannel implements ProtocolChannel {
     this.#socket.on('pong', () => {
       this.#awaitingPong = false;
     });
-    this.#socket.on('error', (error) =>
-      this.#fail(
-        new MsgpackProtocolError(
-          'connection-lost',
-          this.#text(`The connection to worker "${this.workerName}" (${this.remoteAddress}) failed: ${error.message}.`),
-          { cause: error },
-        ),
-      ),
-    );
+    this.#socket.on('error', (error: Error & { code?: string }) => this.#fail(this.#socketError(error)));
     this.#socket.on('close', () => this.#finish());
     this.#pingTimer = setInterval(() => this.#checkLiveness(), options.pingIntervalMs);
     this.#pingTimer.unref();
@@ -129,8 +121,7 @@ export class MsgpackChannel implements ProtocolChannel {
   async getWorkerInfo(options?: CallOptions): Promise<RawWorkerInfo> {
     const result = await this.#call('get_worker_info', {}, options);
     if (!isMsgpackMap(result)) {
-      throw new MsgpackProtocolError(
-        'decode',
+      throw new WorkerProtocolError(
         `Worker "${this.workerName}" answered get_worker_info with something that is not a map.`,
       );
     }
@@ -151,8 +142,7 @@ export class MsgpackChannel implements ProtocolChannel {
     await this.#ensureSettings(options);
     const basedir = info.basedir;
     if (typeof basedir !== 'string') {
-      throw new MsgpackProtocolError(
-        'decode',
+      throw new WorkerProtocolError(
         `Worker "${this.workerName}" did not report its basedir; cannot build absolute paths.`,
       );
     }
@@ -166,14 +156,12 @@ export class MsgpackChannel implements ProtocolChannel {
     const builderName = request.builderName ?? this.#currentBuilder;
     const builderDirectory = builderName === undefined ? undefined : this.#builders.get(builderName);
     if (builderName === undefined || builderDirectory === undefined) {
-      throw new MsgpackProtocolError(
-        'usage',
+      throw new ConfigurationError(
         `Cannot start "${request.commandName}" on worker "${this.workerName}": call setBuilder(${builderName === undefined ? '' : JSON.stringify(builderName)}…) first, it creates the builder directory the command runs in.`,
       );
     }
     if (this.#commands.has(request.commandId)) {
-      throw new MsgpackProtocolError(
-        'usage',
+      throw new ConfigurationError(
         `Command id "${request.commandId}" is already running on worker "${this.workerName}"; use a new id per command.`,
       );
     }
@@ -185,8 +173,7 @@ export class MsgpackChannel implements ProtocolChannel {
         environ: this.#environ(),
       });
     } catch (error) {
-      throw new MsgpackProtocolError(
-        'usage',
+      throw new ConfigurationError(
         `Cannot start "${request.commandName}" on worker "${this.workerName}": ${(error as Error).message}.`,
         { cause: error },
       );
@@ -233,8 +220,8 @@ export class MsgpackChannel implements ProtocolChannel {
 
   /**
    * `reason` is `undefined` when the end was expected (`close()`, the listener closing, or the
-   * worker leaving after `shutdown`), else a `MsgpackProtocolError` (`connection-lost`,
-   * `unresponsive`, `decode`).
+   * worker leaving after `shutdown`), else a `WorkerConnectionLostError` (dropped, or stopped
+   * answering pings) or a `WorkerProtocolError` (an invalid or oversized frame).
    */
   onClose(listener: (reason: Error | undefined) => void): void {
     if (this.#closed) {
@@ -302,11 +289,12 @@ export class MsgpackChannel implements ProtocolChannel {
     }
     const failure = await raceClose(done, this, options);
     if (failure !== null || rc !== 0) {
-      throw new MsgpackProtocolError(
-        'remote',
+      const detail = `rc ${String(rc)}${failure ? `, ${failure}` : ''}${text.length ? `: ${text.join('').trim()}` : ''}`;
+      throw new WorkerRemoteError(
         this.#text(
-          `Worker "${this.workerName}" could not ${commandName} ${JSON.stringify(args)} (rc ${String(rc)}${failure ? `, ${failure}` : ''}${text.length ? `: ${text.join('').trim()}` : ''}). Check that the worker's basedir is writable.`,
+          `Worker "${this.workerName}" could not ${commandName} ${JSON.stringify(args)} (${detail}). Check that the worker's basedir is writable.`,
         ),
+        this.#text(detail),
       );
     }
   }
@@ -348,8 +336,7 @@ export class MsgpackChannel implements ProtocolChannel {
     this.#socket.send(encodeMsgpack(message), { binary: true }, (error) => {
       if (error)
         this.#fail(
-          new MsgpackProtocolError(
-            'connection-lost',
+          new WorkerConnectionLostError(
             this.#text(`Sending to worker "${this.workerName}" failed: ${error.message}.`),
             { cause: error },
           ),
@@ -377,10 +364,9 @@ export class MsgpackChannel implements ProtocolChannel {
     try {
       message = decodeMsgpackMap(bytes, { maxDepth: this.#maxDepth });
     } catch (error) {
-      const cause = error instanceof MsgpackProtocolError ? error : new MsgpackProtocolError('decode', String(error));
+      const cause = error instanceof WorkerProtocolError ? error : new WorkerProtocolError(String(error));
       this.#fail(
-        new MsgpackProtocolError(
-          'decode',
+        new WorkerProtocolError(
           `Worker "${this.workerName}" (${this.remoteAddress}) sent an invalid frame; connection closed. ${cause.message}`,
           { cause },
         ),
@@ -414,7 +400,10 @@ export class MsgpackChannel implements ProtocolChannel {
     if ('is_exception' in message && message.is_exception !== false && message.is_exception !== null) {
       const text = typeof message.result === 'string' ? message.result : JSON.stringify(String(message.result));
       pending.reject(
-        new MsgpackProtocolError('remote', this.#text(`Worker "${this.workerName}" failed ${pending.op}: ${text}`)),
+        new WorkerRemoteError(
+          this.#text(`Worker "${this.workerName}" failed ${pending.op}: ${text}`),
+          this.#text(text),
+        ),
       );
     } else {
       pending.resolve(message.result ?? null);
@@ -525,12 +514,33 @@ export class MsgpackChannel implements ProtocolChannel {
     return reader;
   }
 
+  /** `ws` reports frames that break RFC 6455 or the size limit with a `WS_ERR_…` code; anything else is the network. */
+  #socketError(error: Error & { code?: string }): Error {
+    const where = `worker "${this.workerName}" (${this.remoteAddress})`;
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      return new WorkerProtocolError(`msgpack: ${where} sent a message over the frame size limit; connection closed.`, {
+        limit: 'maxFrameBytes',
+        cause: error,
+      });
+    }
+    if (error.code?.startsWith('WS_ERR_')) {
+      return new WorkerProtocolError(
+        this.#text(`msgpack: ${where} broke the WebSocket protocol (${error.message}); connection closed.`),
+        {
+          cause: error,
+        },
+      );
+    }
+    return new WorkerConnectionLostError(this.#text(`The connection to ${where} failed: ${error.message}.`), {
+      cause: error,
+    });
+  }
+
   #checkLiveness(): void {
     if (this.#closed) return;
     if (this.#awaitingPong) {
       this.#fail(
-        new MsgpackProtocolError(
-          'unresponsive',
+        new WorkerConnectionLostError(
           `Worker "${this.workerName}" (${this.remoteAddress}) stopped answering WebSocket pings; connection dropped (it will reconnect if it is still alive).`,
         ),
       );
@@ -552,8 +562,7 @@ export class MsgpackChannel implements ProtocolChannel {
     this.#closed = true;
     const failure = this.#closeError;
     if (this.#closeError === undefined && !this.#closeExpected) {
-      this.#closeError = new MsgpackProtocolError(
-        'connection-lost',
+      this.#closeError = new WorkerConnectionLostError(
         `Worker "${this.workerName}" (${this.remoteAddress}) dropped the connection; it reconnects on its own if it is still running.`,
       );
     }
@@ -572,9 +581,8 @@ export class MsgpackChannel implements ProtocolChannel {
     }
   }
 
-  #lostError(op: string): MsgpackProtocolError {
-    return new MsgpackProtocolError(
-      'connection-lost',
+  #lostError(op: string): WorkerConnectionLostError {
+    return new WorkerConnectionLostError(
       `The connection to worker "${this.workerName}" (${this.remoteAddress}) closed before it answered ${op}; the worker reconnects on its own if it is still running.`,
     );
   }
@@ -603,8 +611,7 @@ async function raceClose<T>(promise: Promise<T>, channel: MsgpackChannel, option
       .then((error) =>
         reject(
           error ??
-            new MsgpackProtocolError(
-              'connection-lost',
+            new WorkerConnectionLostError(
               `The connection to worker "${channel.workerName}" closed during a setup command.`,
             ),
         ),

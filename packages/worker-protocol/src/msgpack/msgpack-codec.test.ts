@@ -1,8 +1,8 @@
 import { encode as referenceEncode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { WorkerProtocolError } from '../errors.js';
 import { decodeMsgpack, decodeMsgpackMap, encodeMsgpack, type MsgpackValue } from './msgpack-codec.js';
-import { MsgpackProtocolError } from './msgpack-errors.js';
 import { toPlain } from './testing/transcripts.js';
 
 const nullPrototype = (entries: Array<[string, unknown]>) => {
@@ -68,9 +68,8 @@ describe('msgpack codec', () => {
         try {
           decodeMsgpack(bytes);
         } catch (error) {
-          expect(error).toBeInstanceOf(MsgpackProtocolError);
-          expect((error as MsgpackProtocolError).reason).toBe('decode');
-          expect((error as MsgpackProtocolError).code).toBe('BACKEND_ERROR');
+          expect(error).toBeInstanceOf(WorkerProtocolError);
+          expect((error as WorkerProtocolError).code).toBe('WORKER_PROTOCOL_ERROR');
         }
       }),
       { numRuns: 5000 },
@@ -96,7 +95,7 @@ describe('msgpack codec', () => {
             try {
               decodeMsgpackMap(candidate);
             } catch (error) {
-              expect(error).toBeInstanceOf(MsgpackProtocolError);
+              expect(error).toBeInstanceOf(WorkerProtocolError);
             }
           }
         },
@@ -108,6 +107,7 @@ describe('msgpack codec', () => {
   it('bounds nesting instead of exhausting the stack', () => {
     const deep = new Uint8Array(100_000).fill(0x91);
     expect(() => decodeMsgpack(deep)).toThrow(/nesting deeper than 64/);
+    expect(() => decodeMsgpack(deep)).toThrow(expect.objectContaining({ limit: 'maxDepth' }));
   });
 
   it('refuses declared lengths larger than the frame without allocating them', () => {

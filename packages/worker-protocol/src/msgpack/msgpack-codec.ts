@@ -1,5 +1,5 @@
 import { Encoder } from '@msgpack/msgpack';
-import { MsgpackProtocolError } from './msgpack-errors.js';
+import { WorkerProtocolError } from '../errors.js';
 
 /** A decoded msgpack value. Maps become null-prototype objects, so no key (not even `__proto__`) reaches a prototype. */
 export type MsgpackValue = null | boolean | number | bigint | string | Uint8Array | MsgpackValue[] | MsgpackMap;
@@ -19,7 +19,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Decodes one msgpack value that must fill `bytes` exactly. Written here rather than taken from
  * `@msgpack/msgpack` because that decoder builds maps on `Object.prototype` and refuses a
  * `__proto__` key, which a worker may legitimately send (an environment variable, an info file).
- * Any malformed input throws a `MsgpackProtocolError` with reason `decode`.
+ * Any malformed input throws a `WorkerProtocolError`.
  */
 export function decodeMsgpack(bytes: Uint8Array, limits: DecodeLimits = {}): MsgpackValue {
   const reader = new Reader(bytes, limits.maxDepth ?? DEFAULT_MAX_DEPTH);
@@ -51,8 +51,8 @@ export function encodeMsgpack(value: unknown): Uint8Array {
   return encoder.encode(value);
 }
 
-function decodeError(message: string): MsgpackProtocolError {
-  return new MsgpackProtocolError('decode', `Invalid msgpack frame: ${message}.`);
+function decodeError(message: string, limit?: string): WorkerProtocolError {
+  return new WorkerProtocolError(`msgpack: invalid frame: ${message}.`, limit === undefined ? {} : { limit });
 }
 
 function describe(value: MsgpackValue): string {
@@ -127,7 +127,7 @@ class Reader {
   }
 
   value(depth: number): MsgpackValue {
-    if (depth > this.maxDepth) throw decodeError(`nesting deeper than ${this.maxDepth}`);
+    if (depth > this.maxDepth) throw decodeError(`nesting deeper than ${this.maxDepth}`, 'maxDepth');
     const type = this.#u8();
     if (type <= 0x7f) return type;
     if (type >= 0xe0) return type - 0x100;

@@ -2,9 +2,9 @@ import type { Logger } from '@latentci/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { WorkerConnectionLostError, WorkerProtocolError, WorkerRemoteError } from '../errors.js';
 import type { LoginAuthority, ProtocolChannel } from '../protocol-channel.js';
 import { decodeMsgpackMap, encodeMsgpack, type MsgpackMap } from './msgpack-codec.js';
-import { MsgpackProtocolError } from './msgpack-errors.js';
 import { type MsgpackListener, type MsgpackListenerLimits, startMsgpackListener } from './msgpack-listener.js';
 import { RawWsPeer } from './testing/raw-ws-peer.js';
 import { TestAuthority } from './testing/test-authority.js';
@@ -148,7 +148,8 @@ describe('msgpack listener', () => {
     const reason = new Promise<Error | undefined>((resolve) => badChannel.onClose(resolve));
     bad.socket.send(Buffer.alloc(8192));
     expect(await bad.closed).toBe(1009);
-    expect(await reason).toBeInstanceOf(MsgpackProtocolError);
+    expect(await reason).toBeInstanceOf(WorkerProtocolError);
+    expect(await reason).toMatchObject({ code: 'WORKER_PROTOCOL_ERROR', limit: 'maxFrameBytes' });
     const ping = goodChannel.ping();
     const request = await good.next();
     expect(request.op).toBe('keepalive');
@@ -179,8 +180,8 @@ describe('msgpack listener', () => {
       );
       peer.socket.send(frame);
       const error = await reason;
-      expect(error).toBeInstanceOf(MsgpackProtocolError);
-      expect((error as MsgpackProtocolError).reason).toBe('decode');
+      expect(error).toBeInstanceOf(WorkerProtocolError);
+      expect((error as WorkerProtocolError).code).toBe('WORKER_PROTOCOL_ERROR');
       await peer.closed;
     }
   });
@@ -222,10 +223,10 @@ describe('msgpack listener', () => {
     await peer.next();
     peer.socket.terminate();
     await expect(waiting).rejects.toMatchObject({
-      reason: 'connection-lost',
+      code: 'WORKER_CONNECTION_LOST',
       message: expect.stringContaining('get_worker_info'),
     });
-    expect(await reason).toMatchObject({ reason: 'connection-lost', code: 'BACKEND_ERROR' });
+    expect(await reason).toBeInstanceOf(WorkerConnectionLostError);
   });
 
   it('closes a connection the authority does not admit, without handing it out', async () => {
@@ -281,7 +282,8 @@ describe('msgpack listener', () => {
       }),
     );
     const error = await failed.catch((caught: Error) => caught);
-    expect(error).toBeInstanceOf(MsgpackProtocolError);
+    expect(error).toBeInstanceOf(WorkerRemoteError);
+    expect((error as WorkerRemoteError).remoteType).toBe('no such thing: <redacted>');
     expect((error as Error).message).toContain('<redacted>');
     peer.socket.send(Buffer.from([0xc1]));
     await peer.closed;

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProtocolChannel } from '../protocol-channel.js';
+import { type RealWorker, startRealWorker } from '../testing/real-worker.js';
 import { type MsgpackListener, startMsgpackListener } from './msgpack-listener.js';
-import { type RealMsgpackWorker, startRealMsgpackWorker } from './testing/real-msgpack-worker.js';
 import { runCommand, shellArgs, TestAuthority } from './testing/test-authority.js';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -14,16 +14,17 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('h
 describe('a real buildbot-worker 3.7 on msgpack_experimental_v7', () => {
   const authority = new TestAuthority();
   let listener: MsgpackListener;
-  let worker: RealMsgpackWorker;
+  let worker: RealWorker;
   let channel: ProtocolChannel;
   let builderDir: string;
 
   beforeAll(async () => {
     authority.passwords.set('tw', 'tw-pass-0123');
     listener = await startMsgpackListener({ host: '127.0.0.1', port: 0, authority, onChannel: authority.onChannel });
-    worker = await startRealMsgpackWorker({
-      masterHost: '127.0.0.1',
-      masterPort: listener.address.port,
+    worker = await startRealWorker({
+      protocol: 'msgpack',
+      host: '127.0.0.1',
+      port: listener.address.port,
       name: 'tw',
       password: 'tw-pass-0123',
     });
@@ -47,14 +48,14 @@ describe('a real buildbot-worker 3.7 on msgpack_experimental_v7', () => {
     expect(info.basedir).toBe(worker.basedir);
     expect(info.system).toBe('posix');
     expect(info.version).toMatch(/^3\.7\./);
-    expect(info.environ).toEqual({ PATH: '/usr/bin:/bin', HOME: expect.any(String), LANG: 'C.UTF-8' });
+    expect(info.environ).toEqual({ PATH: '/usr/local/bin:/usr/bin:/bin', HOME: worker.basedir, LANG: 'C.UTF-8' });
     expect(Object.getPrototypeOf(info)).toBeNull();
     expect(Object.keys(info.worker_commands as object)).toEqual(
       expect.arrayContaining(['shell', 'upload_file', 'download_file', 'mkdir']),
     );
     await channel.setBuilder('hello', 'hello');
     expect(statSync(builderDir).isDirectory()).toBe(true);
-    expect(worker.log()).toContain('message from master: attached');
+    expect(await worker.log()).toContain('message from master: attached');
   });
 
   it('runs a shell command: stdout and stderr interleaved, non-zero rc', async () => {
@@ -237,7 +238,7 @@ describe('a real buildbot-worker 3.7 on msgpack_experimental_v7', () => {
   it('rejects a command the worker does not know with its own message', async () => {
     const failed = runCommand(channel, 'no_such_command', {}).started;
     await expect(failed).rejects.toMatchObject({
-      reason: 'remote',
+      code: 'WORKER_REMOTE_ERROR',
       message: expect.stringContaining('no_such_command'),
     });
     await channel.ping();
@@ -246,8 +247,8 @@ describe('a real buildbot-worker 3.7 on msgpack_experimental_v7', () => {
   it('shuts the worker down gracefully: the process exits 0', async () => {
     const closed = new Promise<Error | undefined>((resolve) => channel.onClose(resolve));
     await channel.shutdown();
-    expect(await worker.exited).toBe(0);
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
     await closed;
-    expect(worker.log()).toContain('worker shutting down on command from master');
+    expect(await worker.log()).toContain('worker shutting down on command from master');
   }, 20_000);
 });
