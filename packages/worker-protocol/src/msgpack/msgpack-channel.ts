@@ -412,7 +412,11 @@ export class MsgpackChannel implements ProtocolChannel {
 
   async #serve(op: string, seq: MsgpackValue, message: MsgpackMap): Promise<void> {
     if (this.#closed) return;
-    if (!this.#admitted) {
+    // Before admission only the commands the master itself started while admitting (the
+    // builder-directory mkdir of setBuilder) may report; Buildbot likewise serves a worker as soon
+    // as its connection object exists, before the attach finishes.
+    const ownCommand = typeof message.command_id === 'string' && this.#commands.has(message.command_id);
+    if (!this.#admitted && !ownCommand) {
       this.#respond(seq, 'Worker not authenticated.', true);
       return;
     }
