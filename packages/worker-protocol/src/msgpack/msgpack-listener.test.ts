@@ -56,6 +56,11 @@ async function rawExchange(port: number, request: string): Promise<string> {
   return (await peer.readToEnd()).toString('latin1');
 }
 
+const toPlainArgs = (message: MsgpackMap) => ({
+  command_name: message.command_name,
+  ...(message.args as Record<string, unknown>),
+});
+
 const upgradeRequest = (authorization?: string) =>
   [
     'GET / HTTP/1.1',
@@ -227,6 +232,38 @@ describe('msgpack listener', () => {
       message: expect.stringContaining('get_worker_info'),
     });
     expect(await reason).toBeInstanceOf(WorkerConnectionLostError);
+  });
+
+  it('serves reports of the commands the master starts while admitting (setBuilder during admit), nothing else', async () => {
+    const { listener, channels } = await listen({
+      authority: {
+        passwordFor: async () => PASSWORD,
+        admit: async (channel) => {
+          await channel.setBuilder('b', 'bdir');
+          return true;
+        },
+      },
+    });
+    const peer = await openPeer(listener.address.port);
+    const answer = (request: MsgpackMap, result: unknown = null) =>
+      peer.socket.send(encodeMsgpack({ op: 'response', seq_number: request.seq_number, result }));
+    const info = await peer.next();
+    expect(info.op).toBe('get_worker_info');
+    answer(info, { basedir: '/w', system: 'posix', environ: {} });
+    const settings = await peer.next();
+    expect(settings.op).toBe('set_worker_settings');
+    answer(settings);
+    const mkdir = await peer.next();
+    expect(toPlainArgs(mkdir)).toEqual({ command_name: 'mkdir', paths: ['/w/bdir'] });
+    peer.socket.send(encodeMsgpack({ op: 'update', command_id: 'elsewhere', args: [['rc', 0]], seq_number: 0 }));
+    expect((await peer.next()).result).toBe('Worker not authenticated.');
+    peer.socket.send(encodeMsgpack({ op: 'update', command_id: mkdir.command_id, args: [['rc', 0]], seq_number: 1 }));
+    expect(await peer.next()).toMatchObject({ seq_number: 1, result: null });
+    peer.socket.send(encodeMsgpack({ op: 'complete', command_id: mkdir.command_id, args: null, seq_number: 2 }));
+    expect(await peer.next()).toMatchObject({ seq_number: 2, result: null });
+    answer(mkdir);
+    await expect.poll(() => channels.length).toBe(1);
+    peer.socket.close();
   });
 
   it('closes a connection the authority does not admit, without handing it out', async () => {
