@@ -13,6 +13,7 @@ import { measureLifecycle } from '../packages/core/bench/lifecycle-throughput.js
 import { measureRenderThroughput } from '../packages/core/bench/render-throughput.js';
 import { measureMarathonScale } from '../packages/marathon/bench/marathon-scale.js';
 import { measurePbProtocol } from '../packages/worker-protocol/bench/pb-protocol.js';
+import { measureMsgpack } from '../packages/worker-protocol/bench/msgpack-throughput.js';
 import { measureDockerConcurrency } from './docker-concurrency.js';
 import { measureDockerLatency } from './docker-latency.js';
 import { type Figure, formatTable } from './statistics.js';
@@ -49,6 +50,7 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
     ),
   'worker-pool': () => measureWorkerPool({ quick }),
   'worker-pool-echo': () => measureWorkerPoolEcho({ quick }),
+  msgpack: () => measureMsgpack({ quick }).then(grouped('msgpack (real buildbot-worker 3.7)')),
 };
 
 const selected = values.only ? values.only.split(',') : Object.keys(benchmarks);
