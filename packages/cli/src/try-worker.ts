@@ -149,7 +149,13 @@ export async function tryWorker(
     try {
       existing = await provider.listOrphans(
         { masterId, workerName: config.worker.name },
-        { signal: options.signal ?? new AbortController().signal },
+        {
+          // A backend that never answers must not hold the try here: the start then reports it.
+          signal: AbortSignal.any([
+            ...(options.signal ? [options.signal] : []),
+            AbortSignal.timeout(Math.min(timeoutSeconds, 10) * 1000),
+          ]),
+        },
       );
     } catch {
       // The start will meet (and report) the same backend problem.
