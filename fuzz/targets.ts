@@ -2,6 +2,11 @@ import { Interpolate, isLatentError, Properties, parseMasterAddress, render } fr
 import { parseVolume } from '@latentci/docker';
 import { appIdErrors } from '@latentci/marathon';
 import fc from 'fast-check';
+import { BananaDecoder, type BananaValue, DEFAULT_BANANA_LIMITS } from '../packages/worker-protocol/src/pb/banana.js';
+import { bananaishBytes, splitAt } from '../packages/worker-protocol/src/pb/codec.test-support.js';
+import { unjelly } from '../packages/worker-protocol/src/pb/jelly.js';
+import { PRE_LOGIN_LIMITS } from '../packages/worker-protocol/src/pb/pb-listener.js';
+import { markerReferences } from '../packages/worker-protocol/src/pb/transcript.test-support.js';
 
 /**
  * The fuzz targets of `pnpm fuzz`: parsers that take user configuration. Each property says the
@@ -69,6 +74,32 @@ properties.setProperty('empty', '', 'fuzz');
 properties.setProperty('list', [1, 'a', null], 'fuzz');
 
 export const fuzzTargets: readonly FuzzTarget[] = [
+  {
+    name: 'PB decoder (Banana stream split at random points, then Jelly)',
+    run: async (numRuns, seed) =>
+      fc.assert(
+        fc.property(
+          fc.oneof(bananaishBytes, fc.uint8Array({ maxLength: 200 })),
+          fc.array(fc.nat(), { maxLength: 8 }),
+          fc.boolean(),
+          (bytes, cuts, beforeLogin) =>
+            onlyTypedErrors(() => {
+              const values: BananaValue[] = [];
+              const decoder = new BananaDecoder(
+                (value) => values.push(value),
+                beforeLogin ? PRE_LOGIN_LIMITS : DEFAULT_BANANA_LIMITS,
+              );
+              decoder.vocabulary = true;
+              try {
+                for (const chunk of splitAt(bytes, cuts)) decoder.feed(chunk);
+              } finally {
+                for (const value of values) unjelly(value, markerReferences);
+              }
+            }),
+        ),
+        { numRuns, seed },
+      ),
+  },
   {
     name: 'Interpolate parser and render',
     run: (numRuns, seed) =>

@@ -18,6 +18,12 @@
  * - `BACKEND_ERROR`: a backend call failed outside a start (stop, health check, reaping).
  * - `CONNECTION_REJECTED`: `attached()` refused a worker connection (not starting, or already
  *   connected). The master closes that connection; the lifecycle is unchanged. Not retryable.
+ * - `WORKER_PROTOCOL_ERROR`: a worker connection sent bytes that break its wire protocol (malformed,
+ *   over a size limit, an unknown kind); that connection is closed. Not retryable.
+ * - `WORKER_CONNECTION_LOST`: a worker connection closed (or stopped answering) while a call was
+ *   pending. Retryable once the worker reconnects.
+ * - `WORKER_REMOTE_ERROR`: the worker answered a call with an error (unknown command, missing
+ *   arguments, a failed command). Not retryable.
  */
 export type LatentErrorCode =
   | 'CONFIGURATION_ERROR'
@@ -30,7 +36,10 @@ export type LatentErrorCode =
   | 'WORKER_SHUT_DOWN'
   | 'UNSUPPORTED_SPECIFICATION_VERSION'
   | 'BACKEND_ERROR'
-  | 'CONNECTION_REJECTED';
+  | 'CONNECTION_REJECTED'
+  | 'WORKER_PROTOCOL_ERROR'
+  | 'WORKER_CONNECTION_LOST'
+  | 'WORKER_REMOTE_ERROR';
 
 export interface LatentErrorOptions {
   cause?: unknown;

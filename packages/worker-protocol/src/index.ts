@@ -1,3 +1,11 @@
+export { WorkerConnectionLostError, WorkerProtocolError, WorkerRemoteError } from './errors.js';
+export { type ConnectLatentWorkerOptions, connectLatentWorker } from './latent-worker-wiring.js';
+export {
+  BANANA_SIZE_LIMIT,
+  type BananaLimits,
+  DEFAULT_BANANA_LIMITS,
+} from './pb/banana.js';
+export { PRE_LOGIN_LIMITS } from './pb/pb-listener.js';
 export type {
   CallOptions,
   CommandSink,
@@ -9,3 +17,27 @@ export type {
   StartCommandRequest,
   WorkerProtocolName,
 } from './protocol-channel.js';
+export {
+  type CommandResult,
+  type CommandUpdateListener,
+  type OutputStream,
+  type RunCommandOptions,
+  type RunShellOptions,
+  type ShellOptions,
+  type ShellResult,
+  type TransferOptions,
+  WorkerConnection,
+  type WorkerConnectionOptions,
+  type WorkerStat,
+} from './worker-connection.js';
+export { toWorkerInfo, type WorkerInfo } from './worker-info.js';
+export {
+  type BoundAddress,
+  type ListenAddress,
+  type MsgpackListenerFactory,
+  startWorkerServer,
+  type WorkerRegistration,
+  type WorkerServer,
+  type WorkerServerEvents,
+  type WorkerServerOptions,
+} from './worker-server.js';

@@ -1,0 +1,6 @@
+export {
+  type ExitStatus,
+  type RealWorker,
+  type RealWorkerOptions,
+  startRealWorker,
+} from './testing/real-worker.js';
