@@ -11,6 +11,7 @@ export type Command =
       readonly keep: boolean;
       readonly observe: string | undefined;
       readonly master: string | undefined;
+      readonly run: string | undefined;
       readonly json: boolean;
     }
   | {
@@ -51,10 +52,19 @@ export function parseArguments(argv: readonly string[]): Command {
       keep: { type: 'boolean' },
       observe: { type: 'string' },
       master: { type: 'string' },
+      run: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) return { command: 'help', topic: 'try' };
+    if (values.run !== undefined && values.observe !== undefined) {
+      throw new UsageError(
+        '--run needs a worker that logged in, and --observe does not check logins: give one of them',
+      );
+    }
+    if (values.run !== undefined && String(values.run).trim() === '') {
+      throw new UsageError('--run needs a shell command, e.g. --run "uname -a"');
+    }
     if (positionals.length !== 1) {
       throw new UsageError(
         `latentci try takes exactly one config file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}; see \`latentci try --help\``,
@@ -77,6 +87,7 @@ export function parseArguments(argv: readonly string[]): Command {
       keep: values.keep === true,
       observe: values.observe as string | undefined,
       master: values.master as string | undefined,
+      run: values.run as string | undefined,
       json: values.json === true,
     };
   }

@@ -93,6 +93,7 @@ async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo):
       keep: command.keep,
       observe: command.observe,
       master: command.master,
+      run: command.run,
       signal: io.signal,
       onEvent: report,
       cwd: io.cwd,

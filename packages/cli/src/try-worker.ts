@@ -1,5 +1,6 @@
-import { LatentWorker, type LatentWorkerState, type Provider, Redactor } from '@latentci/core';
+import { LatentWorker, type LatentWorkerState, type Logger, type Provider, Redactor } from '@latentci/core';
 import { type AttachServer, startAttachServer } from '@latentci/test-kit';
+import { startWorkerServer, type WorkerConnection, type WorkerServer } from '@latentci/worker-protocol';
 import { UsageError } from './cli-errors.js';
 import {
   DEFAULT_CLI_CHECK_INTERVAL,
@@ -13,9 +14,10 @@ import { diagnose, type TryFacts } from './diagnosis.js';
 import { errorFacts } from './error-facts.js';
 import { formatHostPort, type HostPort, parseHostPort } from './listen-address.js';
 import { type InstanceSighting, observeProvider } from './observed-provider.js';
+import { type ProtocolFront, startProtocolFront } from './protocol-front.js';
 import { providerFromConfig, providerLabel } from './provider/provider-from-config.js';
 import { startTcpObserver, type TcpObserver } from './tcp-observer.js';
-import type { TryEvent, TryResult } from './try-events.js';
+import type { TryCommandResult, TryEvent, TryResult, TryWorkerInfo } from './try-events.js';
 
 /** Default `--timeout`, in seconds. */
 export const DEFAULT_TRY_TIMEOUT = 60;
@@ -34,6 +36,13 @@ export interface TryWorkerOptions {
   readonly observe?: string | undefined;
   /** `host:port` the worker is told to connect to and the CLI listens on (overrides `worker.masterFQDN`); port 0 picks a free one. */
   readonly master?: string | undefined;
+  /**
+   * A shell command to run on the worker once it logged in (a Buildbot worker only: the probe
+   * cannot run commands); its output streams as `output` events and the result carries its exit code.
+   */
+  readonly run?: string | undefined;
+  /** Seconds the `run` command may take (default 300). */
+  readonly runTimeoutSeconds?: number | undefined;
   /** Aborting it ends the try as interrupted, after removing everything started. */
   readonly signal?: AbortSignal | undefined;
   /** Receives every event, redacted of the worker password. */
@@ -87,12 +96,19 @@ export async function tryWorker(
   const lastLogLines: string[] = [];
   let master = formatHostPort(target.host, target.port ?? DEFAULT_MASTER_PORT);
 
-  const finish = (facts: Omit<TryFacts, 'mode' | 'master' | 'timeoutSeconds' | 'lastLogLines'>, kept = false) => {
+  let workerInfo: TryWorkerInfo | undefined;
+  const finish = (
+    facts: Omit<TryFacts, 'mode' | 'master' | 'timeoutSeconds' | 'lastLogLines'>,
+    kept = false,
+    command?: TryCommandResult,
+  ) => {
     const diagnosis = diagnose({ ...facts, mode, master, timeoutSeconds, lastLogLines: [...lastLogLines] });
     const result: TryResult = redactor.redactValue({
       ...diagnosis,
       master,
       kept,
+      ...(workerInfo === undefined ? {} : { worker: workerInfo }),
+      ...(command === undefined ? {} : { run: command }),
       ...(sighting.instanceName === undefined ? {} : { instanceName: sighting.instanceName }),
       elapsedSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
     });
@@ -126,8 +142,13 @@ export async function tryWorker(
   }
 
   let server: AttachServer | undefined;
+  let workerServer: WorkerServer | undefined;
+  let front: ProtocolFront | undefined;
   let observer: TcpObserver | undefined;
   let connectionsSeen = 0;
+  let lastPeer = 'unknown';
+  let buildbotWorker: WorkerConnection | undefined;
+  const pbRefusals: { reason: string; remoteAddress: string }[] = [];
   const decide: { resolve: (decision: Decision) => void } = { resolve: () => {} };
   const decided = new Promise<Decision>((resolve) => {
     decide.resolve = resolve;
@@ -140,9 +161,34 @@ export async function tryWorker(
         decide.resolve({ kind: 'reached' });
       });
     } else {
-      server = await startAttachServer({ host: target.host, port: target.port ?? DEFAULT_MASTER_PORT });
+      // One address, two protocols: the probe's and Buildbot's PB (real buildbot-workers), each
+      // served on 127.0.0.1 behind a front that tells them apart by their first bytes.
+      server = await startAttachServer({ host: '127.0.0.1', port: 0 });
+      workerServer = await startWorkerServer({
+        pb: { host: '127.0.0.1', port: 0 },
+        logger: refusalWatcher((workerName, unknown) => {
+          const reason = unknown
+            ? `unknown worker "${workerName}": this master only expects "${config.worker.name}"`
+            : `wrong password for worker ${workerName}`;
+          pbRefusals.push({ reason, remoteAddress: lastPeer });
+          emit({ event: 'login', workerName, accepted: false, remoteAddress: lastPeer, reason });
+          decide.resolve({ kind: 'refused' });
+        }),
+      });
+      front = await startProtocolFront({
+        host: target.host,
+        port: target.port ?? DEFAULT_MASTER_PORT,
+        backends: { probe: server.port, pb: workerServer.addresses.pb?.port },
+        onConnection: (remoteAddress, protocol) => {
+          connectionsSeen += 1;
+          lastPeer = remoteAddress;
+          emit({ event: 'connection', remoteAddress, protocol });
+        },
+      });
     }
   } catch (error) {
+    await server?.close();
+    await workerServer?.close();
     return early(
       new UsageError(
         `cannot listen on ${master} as the master: ${(error as Error).message}; the address must be one of this machine's (172.17.0.1 reaches Docker containers), and the port free (stop the master using it, or pass --master ${target.host}:0 to pick a free port)`,
@@ -150,11 +196,13 @@ export async function tryWorker(
       ),
     );
   }
-  master = formatHostPort(target.host, server?.port ?? observer?.port ?? DEFAULT_MASTER_PORT);
+  master = formatHostPort(target.host, front?.port ?? observer?.port ?? DEFAULT_MASTER_PORT);
   emit({ event: 'listening', master, mode });
 
   const closeListener = async () => {
+    await front?.close();
     await server?.close();
+    await workerServer?.close();
     await observer?.close();
   };
 
@@ -192,35 +240,36 @@ export async function tryWorker(
   ];
 
   const waiting = new AbortController();
-  let pollConnections: ReturnType<typeof setInterval> | undefined;
+  if (workerServer) {
+    unsubscribe.push(
+      workerServer.on('disconnect', ({ connection }) => worker.detached(connection)),
+      () => workerServer?.removeWorker(worker.name),
+    );
+    workerServer.addWorker({
+      name: worker.name,
+      password: () => worker.password,
+      onAttach: async (connection) => {
+        emit({ event: 'login', workerName: worker.name, accepted: true, remoteAddress: lastPeer });
+        workerInfo = describeWorker(connection);
+        emit({ event: 'worker-info', ...workerInfo });
+        await worker.attached(connection);
+        buildbotWorker = connection;
+      },
+    });
+  }
   if (server) {
     const attachServer = server;
     // Wired like test-kit's attachLatentWorker, with the login reported before the attach.
     unsubscribe.push(
       attachServer.expectWorker(worker.name, () => worker.password, {
         onAttach: (connection) => {
-          emit({
-            event: 'login',
-            workerName: worker.name,
-            accepted: true,
-            remoteAddress: connection.record.remoteAddress,
-          });
+          emit({ event: 'login', workerName: worker.name, accepted: true, remoteAddress: lastPeer });
           return worker.attached(connection);
         },
         onDetach: (connection) => worker.detached(connection),
       }),
       worker.on('connection-dropped', ({ connection }) => (connection as { close?: () => void }).close?.()),
     );
-    let reported = 0;
-    // Connections that never greet (a worker speaking another protocol) still prove the network path.
-    pollConnections = setInterval(() => {
-      const open = attachServer.openConnections;
-      if (open > reported) {
-        connectionsSeen += open - reported;
-        emit({ event: 'connection', remoteAddress: 'unknown' });
-      }
-      reported = open;
-    }, 50);
     attachServer
       .waitForRecord(config.worker.name, { timeoutMs: (timeoutSeconds + 60) * 1000, signal: waiting.signal })
       .then(
@@ -230,7 +279,7 @@ export async function tryWorker(
             event: 'login',
             workerName: record.workerName,
             accepted: false,
-            remoteAddress: record.remoteAddress,
+            remoteAddress: lastPeer,
             reason: record.rejection ?? 'refused',
           });
           decide.resolve({ kind: 'refused' });
@@ -249,8 +298,11 @@ export async function tryWorker(
 
   const decision = await decided;
   options.signal?.removeEventListener('abort', onAbort);
-  if (pollConnections) clearInterval(pollConnections);
   const attached = decision.kind === 'attached';
+  let command: TryCommandResult | undefined;
+  if (attached && options.run !== undefined) {
+    command = await runOnWorker(buildbotWorker, options.run, options.runTimeoutSeconds ?? 300, emit, options.signal);
+  }
   const keep = attached && options.keep === true;
   waiting.abort(new Error('latentci try finished waiting'));
 
@@ -261,10 +313,12 @@ export async function tryWorker(
   });
   if (!keep) await worker.shutdown();
   for (const stop of unsubscribe) stop();
-  const refusals = (server?.records ?? [])
-    .filter((record) => !record.accepted)
-    .map((record) => ({ reason: record.rejection ?? 'refused', remoteAddress: record.remoteAddress }));
-  if (server) connectionsSeen = Math.max(connectionsSeen, server.records.length);
+  const refusals = [
+    ...(server?.records ?? [])
+      .filter((record) => !record.accepted)
+      .map((record) => ({ reason: record.rejection ?? 'refused', remoteAddress: lastPeer })),
+    ...pbRefusals,
+  ];
   await closeListener();
 
   return finish(
@@ -276,7 +330,66 @@ export async function tryWorker(
       failure: decision.kind === 'failed' ? errorFacts(decision.error) : undefined,
     },
     keep,
+    command,
   );
+}
+
+/** A logger for the PB server that reports its refused logins (it logs them; it has no event for them). */
+function refusalWatcher(onRefusal: (workerName: string, unknown: boolean) => void): Logger {
+  return {
+    log(_level, message) {
+      const refused = /^invalid login from (unknown )?worker '([^']*)'/.exec(message);
+      if (refused) onRefusal(refused[2] ?? '', refused[1] !== undefined);
+    },
+  };
+}
+
+function describeWorker(connection: WorkerConnection): TryWorkerInfo {
+  const { info } = connection;
+  return {
+    version: info.version ?? 'unknown',
+    host: info.host?.trim() || info.environ.HOSTNAME || 'unknown',
+    system: [info.system, info.environ.OSTYPE].filter(Boolean).join(' ') || 'unknown',
+    ...(info.basedir === undefined ? {} : { basedir: info.basedir }),
+  };
+}
+
+async function runOnWorker(
+  connection: WorkerConnection | undefined,
+  command: string,
+  timeoutSeconds: number,
+  emit: (event: TryEvent) => void,
+  signal: AbortSignal | undefined,
+): Promise<TryCommandResult> {
+  emit({ event: 'run', command });
+  if (!connection) {
+    const result = {
+      command,
+      exitCode: null,
+      error:
+        'the worker is not a Buildbot worker (the probe protocol cannot run commands); --run needs a buildbot-worker image',
+    };
+    emit({ event: 'run-result', ...result });
+    return result;
+  }
+  try {
+    const shell = await connection.runShell(
+      { command, timeout: null, maxTime: timeoutSeconds, logEnviron: false },
+      {
+        onOutput: (stream, text) => {
+          if (stream !== 'header') emit({ event: 'output', stream, text });
+        },
+        ...(signal ? { signal } : {}),
+      },
+    );
+    const result = { command, exitCode: shell.rc };
+    emit({ event: 'run-result', ...result });
+    return result;
+  } catch (error) {
+    const result = { command, exitCode: null, error: error instanceof Error ? error.message : String(error) };
+    emit({ event: 'run-result', ...result });
+    return result;
+  }
 }
 
 /** Errors creating the provider are configuration problems unless they say otherwise. */
