@@ -94,7 +94,7 @@ describe('a real Buildbot master with a Docker latent worker from the real build
       30_000,
       async () => `the master still lists ${WORKER} as connected after the container was removed`,
     );
-  });
+  }, 300_000);
 
   it('stops the master by its PID and removes its basedir', async () => {
     const { pid, basedir } = master;
@@ -102,5 +102,5 @@ describe('a real Buildbot master with a Docker latent worker from the real build
     expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     expect(existsSync(basedir)).toBe(false);
     expect(await ourContainers()).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -123,7 +123,7 @@ describe('ensureBuildbotWorkerImage', () => {
     } finally {
       listener.server.close();
     }
-  });
+  }, 180_000);
 
   it('reads BUILDMASTER_PROTOCOL: msgpack opens a WebSocket instead of PB', async () => {
     const listener = await listenOnBridge();
@@ -140,5 +140,5 @@ describe('ensureBuildbotWorkerImage', () => {
     } finally {
       listener.server.close();
     }
-  });
+  }, 180_000);
 });
