@@ -1,7 +1,7 @@
 import type { Options } from 'tsup';
 
 /**
- * The build every latentci package shares: ESM + CJS with types, for Node 20. `node:` specifiers
+ * The build every latentci package shares: ESM + CJS with types, for Node 22.19+. `node:` specifiers
  * are kept (tsup strips them by default, which breaks `node:test`, a builtin that only exists
  * with its prefix).
  */
@@ -11,7 +11,7 @@ export function packageBuild(entry: string[], overrides: Options = {}): Options 
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
-    target: 'node20',
+    target: 'node22',
     removeNodeProtocol: false,
     ...overrides,
   };

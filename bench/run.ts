@@ -12,9 +12,12 @@ import { parseArgs } from 'node:util';
 import { measureLifecycle } from '../packages/core/bench/lifecycle-throughput.js';
 import { measureRenderThroughput } from '../packages/core/bench/render-throughput.js';
 import { measureMarathonScale } from '../packages/marathon/bench/marathon-scale.js';
+import { measurePbProtocol } from '../packages/worker-protocol/bench/pb-protocol.js';
 import { measureDockerConcurrency } from './docker-concurrency.js';
 import { measureDockerLatency } from './docker-latency.js';
 import { type Figure, formatTable } from './statistics.js';
+import { measureWorkerPool } from './worker-pool.js';
+import { measureWorkerPoolEcho } from './worker-pool-echo.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +43,12 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
   'marathon-scale': () => measureMarathonScale({ quick }).then(grouped('marathon scale (simulator, virtual runtime)')),
   'docker-latency': () => measureDockerLatency({ quick }),
   'docker-concurrency': () => measureDockerConcurrency({ quick }),
+  'worker-protocol-pb': () =>
+    measurePbProtocol({ quick }).then(
+      grouped('worker protocol PB (real buildbot-worker 3.7; floor = Buildbot 3.7 master)'),
+    ),
+  'worker-pool': () => measureWorkerPool({ quick }),
+  'worker-pool-echo': () => measureWorkerPoolEcho({ quick }),
 };
 
 const selected = values.only ? values.only.split(',') : Object.keys(benchmarks);

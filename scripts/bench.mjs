@@ -3,6 +3,9 @@
 // @latentci/* through tsconfig.json's paths), with the GC exposed for the heap figures.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ensureSupportedNode } from './supported-node.mjs';
+
+ensureSupportedNode(fileURLToPath(import.meta.url));
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const result = spawnSync(

@@ -10,6 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureSupportedNode } from './supported-node.mjs';
+
+ensureSupportedNode(fileURLToPath(import.meta.url));
 
 const environment = process.env;
 const root = fileURLToPath(new URL('..', import.meta.url));

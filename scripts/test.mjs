@@ -5,6 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ensureSupportedNode } from './supported-node.mjs';
+import { vitestTotals } from './vitest-totals.mjs';
+
+ensureSupportedNode(fileURLToPath(import.meta.url));
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const resultsFile = `${root}.test-results/vitest.json`;
@@ -50,22 +54,7 @@ const testsPassed = run('tests', 'pnpm', [
   ...process.argv.slice(2),
 ]);
 
-let passed = 0;
-let failed = 0;
-try {
-  const report = JSON.parse(readFileSync(resultsFile, 'utf8'));
-  passed = report.numPassedTests;
-  failed = report.numFailedTests + (report.numTotalTestSuites > 0 ? 0 : 1);
-  // A file that fails to load counts as a failure even when it defined no test.
-  const brokenFiles = report.testResults.filter(
-    (file) => file.status === 'failed' && file.assertionResults.length === 0,
-  );
-  failed += brokenFiles.length;
-} catch {
-  failed += 1;
-  console.error('✗ vitest wrote no report');
-}
-if (!testsPassed && failed === 0) failed = 1;
+const { passed, failed } = vitestTotals(resultsFile, testsPassed);
 
 // Secret hygiene figures (tests/support/secret-hygiene.ts writes one file per test file).
 try {

@@ -14,12 +14,20 @@ import Docker from 'dockerode';
 const PRIVATE_BRIDGE = 'latentci-fault0';
 const PRIVATE_BRIDGE_ADDRESS = '10.213.0.1/24';
 
-function ensurePrivateBridge(): void {
+function ensurePrivateBridge(bridge: string, address: string): void {
   const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
-  if (links.includes(`: ${PRIVATE_BRIDGE}:`)) return;
-  execFileSync('ip', ['link', 'add', 'name', PRIVATE_BRIDGE, 'type', 'bridge']);
-  execFileSync('ip', ['addr', 'add', PRIVATE_BRIDGE_ADDRESS, 'dev', PRIVATE_BRIDGE]);
-  execFileSync('ip', ['link', 'set', PRIVATE_BRIDGE, 'up']);
+  if (links.includes(`: ${bridge}:`)) return;
+  execFileSync('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
+  execFileSync('ip', ['addr', 'add', address, 'dev', bridge]);
+  execFileSync('ip', ['link', 'set', bridge, 'up']);
+}
+
+/** Another bridge lets two test files run a private engine each at the same time. */
+export interface PrivateEngineOptions {
+  /** Default `latentci-fault0`. */
+  readonly bridge?: string;
+  /** The bridge's address and prefix. Default `10.213.0.1/24`. */
+  readonly address?: string;
 }
 export interface PrivateEngine {
   readonly socketPath: string;
@@ -32,7 +40,9 @@ export interface PrivateEngine {
   destroy(): Promise<void>;
 }
 
-export async function startPrivateEngine(): Promise<PrivateEngine> {
+export async function startPrivateEngine(options: PrivateEngineOptions = {}): Promise<PrivateEngine> {
+  const bridge = options.bridge ?? PRIVATE_BRIDGE;
+  const bridgeAddress = options.address ?? PRIVATE_BRIDGE_ADDRESS;
   const root = mkdtempSync(join(tmpdir(), 'latentci-private-engine-'));
   const socketPath = join(root, 'docker.sock');
   const pidFile = join(root, 'dockerd.pid');
@@ -54,7 +64,7 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
         join(root, 'exec'),
         '--pidfile',
         pidFile,
-        `--bridge=${PRIVATE_BRIDGE}`,
+        `--bridge=${bridge}`,
         '--iptables=false',
         '--ip-masq=false',
       ],
@@ -103,7 +113,7 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
     }
   }
 
-  ensurePrivateBridge();
+  ensurePrivateBridge(bridge, bridgeAddress);
   await start();
   return {
     socketPath,
@@ -147,7 +157,7 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
         .reverse();
       for (const mount of mounts) execFileSync('umount', ['-l', mount]);
       rmSync(root, { recursive: true, force: true });
-      execFileSync('ip', ['link', 'del', PRIVATE_BRIDGE]);
+      execFileSync('ip', ['link', 'del', bridge]);
     },
   };
 }

@@ -5,22 +5,22 @@ import { readFileSync } from 'node:fs';
  * example file verbatim; tests compare the two and then run the file, so the README cannot drift
  * from working code.
  */
-export function readmeExample(readmePath: string): string {
+export function readmeExample(readmePath: string, heading = 'Example'): string {
   const readme = readFileSync(readmePath, 'utf8');
-  const section = readme.split(/^## Example\s*$/m)[1];
-  if (section === undefined) throw new Error(`${readmePath} has no "## Example" section`);
+  const section = readme.split(new RegExp(`^## ${heading}\\s*$`, 'm'))[1];
+  if (section === undefined) throw new Error(`${readmePath} has no "## ${heading}" section`);
   const match = /```ts\n([\s\S]*?)```/.exec(section);
-  if (!match?.[1]) throw new Error(`${readmePath}: the "## Example" section has no \`\`\`ts block`);
+  if (!match?.[1]) throw new Error(`${readmePath}: the "## ${heading}" section has no \`\`\`ts block`);
   return match[1];
 }
 
-/** Throws unless the README's example block is exactly the example file's content. */
-export function assertReadmeShowsExample(readmePath: string, examplePath: string): void {
-  const shown = readmeExample(readmePath).trim();
+/** Throws unless the README's example block (the first under `## <heading>`) is exactly the example file's content. */
+export function assertReadmeShowsExample(readmePath: string, examplePath: string, heading = 'Example'): void {
+  const shown = readmeExample(readmePath, heading).trim();
   const actual = readFileSync(examplePath, 'utf8').trim();
   if (shown !== actual) {
     throw new Error(
-      `${readmePath}'s example differs from ${examplePath}: copy the file into the README's ## Example block`,
+      `${readmePath}'s example differs from ${examplePath}: copy the file into the README's ## ${heading} block`,
     );
   }
 }

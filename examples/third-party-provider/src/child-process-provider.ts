@@ -214,7 +214,9 @@ export class ChildProcessProvider implements ProviderV1<ChildProcessInstance> {
   async checkInstance(instance: ChildProcessInstance): Promise<InstanceHealth> {
     const child = this.#children.get(instance.pid);
     if (child?.exit) {
-      await Promise.race([child.closed, sleep(200)]);
+      // The output pipes close after the exit; wait for them (bounded: a grandchild may hold them
+      // open) so the message carries the last lines. 200 ms was too short on a loaded machine.
+      await Promise.race([child.closed, sleep(5_000)]);
       const how = child.exit.signal ? `was killed by ${child.exit.signal}` : `exited with code ${child.exit.code}`;
       return {
         healthy: false,

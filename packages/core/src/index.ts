@@ -4,6 +4,7 @@ export * from './diagnostics/channels.js';
 export * from './errors.js';
 export * from './lifecycle/index.js';
 export * from './logging/logger.js';
+export * from './pool/index.js';
 export * from './renderables/index.js';
 export * from './secrets/redactor.js';
 export * from './worker/index.js';

@@ -13,7 +13,16 @@ import {
   WrongImagePlatformError,
 } from './errors.js';
 import { withEngine } from './test-engine.js';
-import { cleanUpMaster, docker, signal, startRequest, uniqueMasterId, uniqueWorkerName } from './test-support.js';
+import {
+  cleanUpMaster,
+  docker,
+  engineIsPodman,
+  signal,
+  startRequest,
+  TEST_DOCKER_HOST,
+  uniqueMasterId,
+  uniqueWorkerName,
+} from './test-support.js';
 import { importBusyboxImage } from './testing/busybox-image.js';
 
 const ENVIRONMENT_KEYS = ['BUILDMASTER', 'BUILDMASTER_PORT', 'BUILDMASTER_PROTOCOL', 'WORKERNAME', 'WORKERPASS'];
@@ -40,7 +49,7 @@ afterAll(async () => {
 
 describe('Docker provider on a real engine', () => {
   it('starts a container with exactly the environment contract; the worker connects back with its name and password; stop removes it', async () => {
-    const provider = createDockerProvider({ image: probeImage, dockerHost: 'unix:///var/run/docker.sock' });
+    const provider = createDockerProvider({ image: probeImage, dockerHost: TEST_DOCKER_HOST });
     const workerName = uniqueWorkerName('contract');
     const { request } = startRequest({ workerName, masterId, masterHost: server.host, masterPort: server.port });
     server.expectWorker(workerName, request.password);
@@ -96,19 +105,25 @@ describe('Docker provider on a real engine', () => {
       expect(inspected.Name).toBe(`/${request.instanceName}`);
       expect(inspected.Config.Cmd).toEqual(['sleep', '300']);
       expect(inspected.Config.Hostname).toBe('latentci-options');
-      expect(Object.keys(inspected.Config.Volumes ?? {}).sort()).toEqual(['/again', '/consistent', '/data']);
+      expect(inspected.Mounts.map((mount) => mount.Destination).sort()).toEqual(['/again', '/consistent', '/data']);
       expect(inspected.Config.Labels).toMatchObject({
         [OWNER_LABELS.managed]: 'true',
         [OWNER_LABELS.master]: masterId,
         [OWNER_LABELS.worker]: workerName,
       });
+      if (!(await engineIsPodman())) {
+        // Docker echoes the binds and `Init: false` as given; Podman normalises binds
+        // (`…:ro,rprivate,rbind`) and omits a false Init. The mounts below are checked on both.
+        expect(inspected.HostConfig).toMatchObject({
+          Binds: [`${hostDirectory}:/data:ro`, `${hostDirectory}:/again:ro,z`, `${hostDirectory}:/consistent:cached`],
+          Init: false,
+        });
+      }
       expect(inspected.HostConfig).toMatchObject({
-        Binds: [`${hostDirectory}:/data:ro`, `${hostDirectory}:/again:ro,z`, `${hostDirectory}:/consistent:cached`],
         NetworkMode: 'none',
         Dns: ['1.1.1.1', '1.2.3.4'],
         Privileged: false,
         ShmSize: 64 * 1024 * 1024,
-        Init: false,
         Memory: 256 * 1024 * 1024,
         CpuShares: 512,
         CapAdd: ['NET_ADMIN'],
@@ -221,7 +236,7 @@ describe('Docker provider on a real engine', () => {
     }
     const provider = createDockerProvider({
       image: busyboxImage,
-      docker: new RacingDocker({ socketPath: '/var/run/docker.sock' }),
+      docker: new RacingDocker(), // the engine of DOCKER_HOST, like `docker`
     });
     const error = await provider.startInstance(request, { signal: signal() }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ContainerNameConflictError);

@@ -92,7 +92,8 @@ export function translateEngineError(error: unknown, dockerHost: string, action:
       { cause: error },
     );
   }
-  if (status === 409 && /name .* is already in use|Conflict\. The container name/i.test(detail)) {
+  // Docker answers 409; Podman 500 with "the container name "x" is already in use by <id>".
+  if ((status === 409 || status === 500) && /name .* is already in use|Conflict\. The container name/i.test(detail)) {
     const name = /container name "\/?([^"]+)"/.exec(detail)?.[1] ?? '';
     return new ContainerNameConflictError(
       name,

@@ -62,7 +62,10 @@ describe('checkInstance and startup logs', () => {
     const instance = await provider.startInstance(request, { signal: signal() });
     try {
       expect((await docker.getContainer(instance.id).inspect()).State.Running).toBe(true);
+      // stdout and stderr are separate pipes: no engine promises their relative order (Podman
+      // delivers the stderr line of this command after `later`), so wait for both.
       await events.waitForLog(/^later$/);
+      await events.waitForLog(/^to stderr$/);
       expect(events.logs).toEqual(
         expect.arrayContaining([
           { line: `hello from ${request.workerName}`, stream: 'stdout' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findImage, imageMatches, pullReference } from './image-reference.js';
+import { findImage, imageMatches, pullReference, runnableReference } from './image-reference.js';
 
 const busybox = {
   Id: `sha256:${'a'.repeat(64)}`,
@@ -25,6 +25,16 @@ describe('image lookup (Buildbot §2.5, plus digests)', () => {
   it('a registry with a port matches its tagged images', () => {
     expect(imageMatches('registry:5000/img', registryImage)).toBe(true);
     expect(imageMatches('registry:5000', registryImage)).toBe(false);
+  });
+
+  it('Podman: fully qualified tags (docker.io/library/…, localhost/…) match the familiar name', () => {
+    const imported = { Id: `sha256:${'e'.repeat(64)}`, RepoTags: ['docker.io/library/latentci-probe:0.1.0'] };
+    const built = { Id: `sha256:${'f'.repeat(64)}`, RepoTags: ['localhost/worker:1'] };
+    expect(imageMatches('latentci-probe:0.1.0', imported)).toBe(true);
+    expect(imageMatches('latentci-probe', imported)).toBe(true);
+    expect(imageMatches('worker:1', built)).toBe(true);
+    expect(imageMatches('worker:2', built)).toBe(false);
+    expect(runnableReference('latentci-probe', imported)).toBe('latentci-probe:0.1.0');
   });
 
   it('untagged images are skipped, not an error', () => {

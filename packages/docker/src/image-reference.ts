@@ -18,6 +18,22 @@ function repositoryOf(name: string): string {
 }
 
 /**
+ * The name Docker shows for a tag: Podman reports fully qualified names
+ * (`docker.io/library/busybox:1`, and `localhost/name:tag` for images it built or imported), Docker
+ * the familiar form (`busybox:1`). Matching on the familiar form makes both engines answer alike.
+ */
+export function familiarTag(tag: string): string {
+  for (const prefix of ['docker.io/library/', 'docker.io/', 'localhost/']) {
+    if (tag.startsWith(prefix)) return tag.slice(prefix.length);
+  }
+  return tag;
+}
+
+function familiarTags(image: LocalImage): string[] {
+  return (image.RepoTags ?? []).map(familiarTag);
+}
+
+/**
  * Buildbot's image existence rule (§2.5): for every tag of every local image, match if the
  * requested name contains `:` and equals the tag, or the tag starts with `<requested>:`. So
  * `busybox` matches `busybox:latest`, `busybox:123` does not. Unlike Buildbot, digest references
@@ -30,7 +46,7 @@ export function imageMatches(requested: string, image: LocalImage): boolean {
     const wanted = `${repositoryOf(digest[1])}@${digest[2]}`;
     return (image.RepoDigests ?? []).some((entry) => entry === wanted || entry === `docker.io/${wanted}`);
   }
-  return (image.RepoTags ?? []).some(
+  return familiarTags(image).some(
     (tag) => (requested.includes(':') && tag === requested) || tag.startsWith(`${requested}:`),
   );
 }
@@ -61,7 +77,7 @@ export function pullReference(reference: string): { fromImage: string; tag: stri
  */
 export function runnableReference(requested: string, image: LocalImage): string {
   if (IMAGE_ID.test(requested) || DIGEST_REFERENCE.test(requested)) return requested;
-  const tags = image.RepoTags ?? [];
+  const tags = familiarTags(image);
   if (tags.includes(requested)) return requested;
   if (tags.includes(`${requested}:latest`)) return `${requested}:latest`;
   return tags.find((tag) => tag.startsWith(`${requested}:`)) ?? requested;

@@ -1,7 +1,8 @@
-import { Writable } from 'node:stream';
 import type { InstanceEventSink } from '@latentci/core';
 import type Dockerode from 'dockerode';
+import { engineFlavour } from './engine-flavour.js';
 import { LineSplitter } from './multiplexed-output.js';
+import { OutputDemultiplexer } from './output-demultiplexer.js';
 
 /** A running follow of a container's output; `stop` ends it and resolves when it has ended. */
 export interface LogFollow {
@@ -26,34 +27,33 @@ export async function followContainerOutput(
   const abort = () => controller.abort(signal.reason);
   signal.addEventListener('abort', abort, { once: true });
   const container = docker.getContainer(containerId);
-  const stream = (await container.attach({
-    stream: true,
-    stdout: true,
-    stderr: true,
-    logs: true,
-    abortSignal: controller.signal,
-  })) as NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
-  const sink = (name: 'stdout' | 'stderr') => {
-    const splitter = new LineSplitter((line) => events.log(redact(line), name));
-    const writable = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        splitter.push(chunk.toString('utf8'));
-        callback();
-      },
-      final(callback) {
-        splitter.flush();
-        callback();
-      },
-    });
-    return { splitter, writable };
+  // Docker: attach with the logs so far, as Buildbot does (works with every log driver). Podman
+  // 4.3's attach loses or reorders the replayed part and can keep an exited container looking
+  // alive while attached; its log endpoint streams the same output reliably.
+  const options = { stdout: true, stderr: true, abortSignal: controller.signal };
+  const stream = ((await engineFlavour(docker, controller.signal)) === 'podman'
+    ? await container.logs({ ...options, follow: true } as Dockerode.ContainerLogsOptions & { follow: true })
+    : await container.attach({ ...options, stream: true, logs: true })) as unknown as NodeJS.ReadableStream & {
+    destroy?: (error?: Error) => void;
   };
-  const stdout = sink('stdout');
-  const stderr = sink('stderr');
-  docker.modem.demuxStream(stream, stdout.writable, stderr.writable);
+  // Our own demultiplexer, not dockerode's demuxStream: that one gives up on framing for good at
+  // the first unframed byte (a TTY container's output, or a replay that is not framed).
+  const splitters = {
+    stdout: new LineSplitter((line) => events.log(redact(line), 'stdout')),
+    stderr: new LineSplitter((line) => events.log(redact(line), 'stderr')),
+  };
+  const demultiplexer = new OutputDemultiplexer((name, text) => splitters[name].push(text));
+  stream.on('data', (chunk: Buffer | string) =>
+    demultiplexer.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)),
+  );
   const done = new Promise<void>((resolve) => {
+    let finished = false;
     const finish = () => {
-      stdout.splitter.flush();
-      stderr.splitter.flush();
+      if (finished) return;
+      finished = true;
+      demultiplexer.end();
+      splitters.stdout.flush();
+      splitters.stderr.flush();
       signal.removeEventListener('abort', abort);
       resolve();
     };

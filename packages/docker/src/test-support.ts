@@ -11,11 +11,20 @@ import {
   type StartInstanceRequest,
 } from '@latentci/core';
 import Dockerode from 'dockerode';
+import { engineFlavour } from './engine-flavour.js';
 import { removeLabelledContainers } from './testing/cleanup.js';
 import { type RecordedEvents, recordEvents } from './testing/record-events.js';
 
-/** The engine the tests use: `DOCKER_HOST`, else the local socket. */
+/** The engine the tests use: `DOCKER_HOST` (a Podman socket in `pnpm test:podman`), else the local socket. */
 export const docker = new Dockerode();
+
+/** Whether the test engine is Podman's Docker-compatible API (whose inspect echoes some values differently). */
+export async function engineIsPodman(): Promise<boolean> {
+  return (await engineFlavour(docker)) === 'podman';
+}
+
+/** That engine's address as a `dockerHost` setting. */
+export const TEST_DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 
 /** `<repo>/.engine/tls`, or `LATENTCI_DOCKER_TLS_DIR`. */
 export const TLS_DIRECTORY =

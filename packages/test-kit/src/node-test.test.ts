@@ -37,7 +37,7 @@ it('the node:test adapter runs the suite under `node --test`', () => {
         'describeConformance({ ...inMemoryConformance(), timeout: 30_000 });',
       ].join('\n'),
     );
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', file], {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       env: { ...process.env, TSX_TSCONFIG_PATH: join(directory, 'tsconfig.json'), NODE_OPTIONS: '' },
       encoding: 'utf8',

@@ -17,6 +17,7 @@ export type {
   StartCommandRequest,
   WorkerProtocolName,
 } from './protocol-channel.js';
+export { WORKER_PROTOCOL_NAMES } from './protocol-channel.js';
 export {
   type CommandResult,
   type CommandUpdateListener,

@@ -8,7 +8,10 @@
  * integers as `number` (or `bigint` beyond 2^53), dicts as null-prototype objects.
  */
 
-export type WorkerProtocolName = 'pb' | 'msgpack';
+/** The wire protocols a buildbot-worker can speak (its `BUILDMASTER_PROTOCOL` / `protocol` setting). */
+export const WORKER_PROTOCOL_NAMES = ['pb', 'msgpack'] as const;
+
+export type WorkerProtocolName = (typeof WORKER_PROTOCOL_NAMES)[number];
 
 /** What a worker answers to `getWorkerInfo` / `get_worker_info` (keys as the worker sends them). */
 export type RawWorkerInfo = Readonly<Record<string, unknown>>;

@@ -194,6 +194,11 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
     return this.#connection !== NO_CONNECTION;
   }
 
+  /** The connection the worker attached with (what the master passed to `attached()`), or undefined without one. */
+  get connection(): unknown {
+    return this.#connection === NO_CONNECTION ? undefined : this.#connection;
+  }
+
   /** The password the instance's worker logs in with. The master checks connections against it. A secret. */
   get password(): string {
     return this.#password;

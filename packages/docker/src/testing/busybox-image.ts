@@ -59,7 +59,6 @@ async function importOnce(docker: Dockerode, tag: string, options: ImportBusybox
     { name: 'sys', type: 'directory' },
     { name: 'dev', type: 'directory' },
   ];
-  const [repo, version = 'latest'] = splitTag(tag);
   const changes = [
     'ENV PATH=/bin',
     'CMD ["/bin/sh"]',
@@ -67,11 +66,8 @@ async function importOnce(docker: Dockerode, tag: string, options: ImportBusybox
   ];
   const stream = (await (docker.importImage(
     createTarArchive(entries) as unknown as NodeJS.ReadableStream,
-    {
-      repo,
-      tag: version,
-      changes,
-    } as never,
+    // The tag travels inside `repo` (the Engine API allows it): Podman ignores a separate `tag`.
+    { repo: withDefaultTag(tag), changes } as never,
   ) as unknown as Promise<unknown>)) as NodeJS.ReadableStream;
   await new Promise<void>((resolve, reject) =>
     docker.modem.followProgress(stream, (error: unknown) => (error ? reject(error) : resolve())),
@@ -79,8 +75,6 @@ async function importOnce(docker: Dockerode, tag: string, options: ImportBusybox
   return tag;
 }
 
-function splitTag(tag: string): [string, string | undefined] {
-  const slash = tag.lastIndexOf('/');
-  const colon = tag.lastIndexOf(':');
-  return colon > slash ? [tag.slice(0, colon), tag.slice(colon + 1)] : [tag, undefined];
+function withDefaultTag(tag: string): string {
+  return tag.lastIndexOf(':') > tag.lastIndexOf('/') ? tag : `${tag}:latest`;
 }

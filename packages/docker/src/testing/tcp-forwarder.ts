@@ -19,7 +19,7 @@ export interface DockerTcpForwarder {
 export async function startDockerTcpForwarder(
   options: { socketPath?: string; host?: string; port?: number } = {},
 ): Promise<DockerTcpForwarder> {
-  const socketPath = options.socketPath ?? '/var/run/docker.sock';
+  const socketPath = options.socketPath ?? defaultSocketPath();
   const sockets = new Set<Socket>();
   let connections = 0;
   const server = createServer((client) => {
@@ -52,4 +52,10 @@ export async function startDockerTcpForwarder(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The socket `DOCKER_HOST` names when it is a `unix://` address (a Podman socket, say), else Docker's. */
+function defaultSocketPath(): string {
+  const host = process.env.DOCKER_HOST;
+  return host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock';
 }

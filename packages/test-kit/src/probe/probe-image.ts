@@ -149,7 +149,6 @@ async function importImage(
   environment: Record<string, string>,
   tar: Buffer,
 ): Promise<void> {
-  const [repo, version] = splitTag(tag);
   const changes = [
     `ENTRYPOINT ["${PROBE_ENTRYPOINT}"]`,
     'ENV PATH=/bin',
@@ -158,9 +157,9 @@ async function importImage(
     ...Object.entries(environment).map(([key, value]) => `ENV ${key}="${value.replace(/[\\"$]/g, (c) => `\\${c}`)}"`),
   ];
   try {
+    // The tag travels inside `repo` (the Engine API allows it): Podman ignores a separate `tag`.
     const stream = await docker.importImage(Readable.from([tar]), {
-      repo,
-      tag: version,
+      repo: tag,
       changes,
       message: 'latentci probe worker (busybox-static)',
     });
@@ -290,11 +289,6 @@ function validateEnvironment(environment: Readonly<Record<string, string>>): Rec
 
 function sorted(environment: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(environment).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-function splitTag(tag: string): [string, string] {
-  const colon = tag.lastIndexOf(':');
-  return [tag.slice(0, colon), tag.slice(colon + 1)];
 }
 
 function hash(content: string | Buffer): string {

@@ -1,7 +1,9 @@
 import { connect, type Socket } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startWorkerServer, type WorkerServer, type WorkerServerOptions } from '../worker-server.js';
 import { encodeBanana } from './banana.js';
+import { bananaishBytes, splitAt } from './codec.test-support.js';
 import { toPlain, unjelly } from './jelly.js';
 import { markerReferences, TranscriptClient, transcriptLogin } from './transcript.test-support.js';
 
@@ -96,7 +98,32 @@ describe('hostile input closes that connection only', () => {
     const server = await startServer();
     const outcome = await rawConnection(server, bytes);
     expect(outcome.received).toBeGreaterThan(0);
-    expect(outcome.closedAfterMs).toBeLessThan(5_000);
+    // Closed for the error, not by the 30 s login timeout.
+    expect(outcome.closedAfterMs).toBeLessThan(20_000);
+    await stillServes(server);
+  });
+
+  it('arbitrary bytes after the handshake, split anywhere: the server keeps serving other workers', async () => {
+    const server = await startServer({ loginTimeout: 2 });
+    const address = server.addresses.pb;
+    if (!address) throw new Error('no PB address');
+    await fc.assert(
+      fc.asyncProperty(bananaishBytes, fc.array(fc.nat(), { maxLength: 4 }), async (bytes, cuts) => {
+        await new Promise<void>((resolve) => {
+          const socket = connect({ host: address.host, port: address.port });
+          socket.on('error', () => {});
+          socket.once('data', () => {
+            for (const part of [...handshake, ...splitAt(bytes, cuts)]) socket.write(part);
+            setTimeout(() => {
+              socket.destroy();
+              resolve();
+            }, 20);
+          });
+          socket.on('close', () => resolve());
+        });
+      }),
+      { numRuns: 100 },
+    );
     await stillServes(server);
   });
 
@@ -104,7 +131,7 @@ describe('hostile input closes that connection only', () => {
     const server = await startServer({ loginTimeout: 0.5 });
     const outcome = await rawConnection(server, handshake);
     expect(outcome.closedAfterMs).toBeGreaterThanOrEqual(400);
-    expect(outcome.closedAfterMs).toBeLessThan(5_000);
+    expect(outcome.closedAfterMs).toBeLessThan(20_000);
     expect(logs.some((line) => line.includes('did not log in within'))).toBe(true);
   });
 

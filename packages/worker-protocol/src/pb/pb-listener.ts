@@ -1,7 +1,7 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type Logger, silentLogger } from '@latentci/core';
-import { WorkerProtocolError } from '../errors.js';
+import { WorkerConnectionLostError, WorkerProtocolError } from '../errors.js';
 import type { LoginAuthority, ProtocolChannel } from '../protocol-channel.js';
 import { type BananaLimits, DEFAULT_BANANA_LIMITS } from './banana.js';
 import { PbBroker, type PbReferenceable, RemoteReference } from './broker.js';
@@ -193,7 +193,13 @@ class LoginState {
       }
       const channel = this.callbacks.authenticated(new PbChannel(this.broker, mind, name));
       const admitted = await this.authority.admit(channel);
-      if (!admitted) throw loginRejected(REFUSED_LOGIN);
+      if (!admitted) {
+        // The real worker exits on this refusal; a peer that stays is closed a little later.
+        setTimeout(() => {
+          if (!this.loggedIn) this.broker.close(new WorkerConnectionLostError('login refused by the master'));
+        }, 10_000).unref();
+        throw loginRejected(REFUSED_LOGIN);
+      }
       this.loggedIn = true;
       queueMicrotask(() => this.callbacks.admitted(channel));
       return channel.perspective;

@@ -204,13 +204,25 @@ export function challengeOf(answer: BananaValue): Uint8Array {
  * Logs in as the transcript's worker `tw` and answers the master's login-time calls with the
  * transcript's answers. Resolves once the master answered `respond`; returns that answer.
  */
-export async function transcriptLogin(client: TranscriptClient, password: string): Promise<BananaValue> {
+export async function transcriptLogin(client: TranscriptClient, password: string, name = 'tw'): Promise<BananaValue> {
   const session = loadTranscript('pb-session');
   const w2m = session.filter((entry) => entry.dir === 'w2m');
   await client.expression(0);
   client.send(w2m[0]?.bytes as Uint8Array);
   client.send(w2m[1]?.bytes as Uint8Array);
-  client.send(w2m[2]?.bytes as Uint8Array);
+  client.send(
+    name === 'tw'
+      ? (w2m[2]?.bytes as Uint8Array)
+      : encodeBanana([
+          bytesOf('message'),
+          1,
+          Buffer.from('root'),
+          bytesOf('login'),
+          1,
+          [bytesOf('tuple'), Buffer.from(name, 'utf8')],
+          [bytesOf('dictionary')],
+        ]),
+  );
   const loginAnswer = await client.expression(2);
   client.send(respondMessage(password, challengeOf(loginAnswer)));
   client.send(w2m[4]?.bytes as Uint8Array);

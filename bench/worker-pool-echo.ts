@@ -1,0 +1,86 @@
+import { LatentWorker, WorkerPool } from '@latentci/core';
+import { connectLatentWorker, startWorkerServer, type WorkerConnection } from '@latentci/worker-protocol';
+import {
+  buildbotWorkerProcessProvider,
+  type ProcessInstance,
+} from '../tests/support/buildbot-worker-process-provider.js';
+import { compare, type Figure } from './statistics.js';
+
+/** Milliseconds from `start` until the first output of `echo` on `connection`. */
+async function firstOutput(connection: WorkerConnection, start: number): Promise<number> {
+  let first: number | undefined;
+  await connection.runShell(
+    { command: ['echo', 'latentci'] },
+    {
+      onOutput: () => {
+        first ??= performance.now() - start;
+      },
+    },
+  );
+  if (first === undefined) throw new Error('echo printed nothing');
+  return first;
+}
+
+/**
+ * Warm pool of real buildbot-workers (PB): `acquire()` → first output byte of `echo`, next to the
+ * floor measured on the same leases: the same `echo` on a connection already in hand.
+ */
+export async function measureWorkerPoolEcho(options: { quick: boolean }): Promise<Figure[]> {
+  const rounds = options.quick ? 3 : 20;
+  const server = await startWorkerServer({ pb: { port: 0 } });
+  const provider = buildbotWorkerProcessProvider();
+  const ours: number[] = [];
+  const floor: number[] = [];
+  try {
+    const address = server.addresses.pb;
+    if (!address) throw new Error('the worker server has no PB address');
+    const pool = new WorkerPool<ProcessInstance, WorkerConnection>({
+      namePrefix: 'bench-echo',
+      idle: 1,
+      max: 2,
+      createWorker: (name, { password }) => {
+        const worker = new LatentWorker({
+          name,
+          password,
+          provider,
+          masterId: 'latentci-bench-pool-echo',
+          masterFQDN: `${address.host}:${address.port}`,
+          missingTimeout: 60,
+        });
+        connectLatentWorker(server, worker);
+        return worker;
+      },
+    });
+    try {
+      for (let round = 0; round <= rounds; round += 1) {
+        await pool.whenWarm({ signal: AbortSignal.timeout(60_000) });
+        const start = performance.now();
+        const lease = await pool.acquire();
+        const sample = await firstOutput(lease.connection, start);
+        const again = await firstOutput(lease.connection, performance.now());
+        // The first round warms the code paths up and is not counted.
+        if (round > 0) {
+          ours.push(sample);
+          floor.push(again);
+        }
+        await lease.release({ result: 'SUCCESS' });
+      }
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    await provider.stopAll();
+    await server.close();
+  }
+  return [
+    {
+      ...compare(
+        `worker pool (real buildbot-worker over PB, ${rounds} leases)`,
+        'warm acquire → first output byte of echo',
+        ours,
+        floor,
+      ),
+      note: 'goal p50 ≤ 25 ms; floor: the same echo on a connection in hand',
+    },
+  ];
+}
