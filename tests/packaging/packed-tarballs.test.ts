@@ -108,4 +108,21 @@ describe('the packed tarballs', () => {
       expect(fromCjs.sort()).toEqual(fromEsm.filter((name) => name !== 'default').sort());
     },
   );
+
+  it('ship the buildbot-worker image build: ensureBuildbotWorkerImage() finds it from the tarball', () => {
+    // The image is built by scripts/prerequisites.d/30-buildbot-worker-image.sh, so this only
+    // checks the packed build files hash to the image's label (no rebuild) from ESM and CJS.
+    const installed = join(consumer, 'node_modules', '@latentci', 'test-kit', 'dist', 'buildbot-worker');
+    expect(readdirSync(installed).sort()).toEqual(['Dockerfile', 'build-image.sh', 'buildbot.tac']);
+    const esm = `const m = await import('@latentci/test-kit'); console.log(await m.ensureBuildbotWorkerImage());`;
+    const cjs = `require('@latentci/test-kit').ensureBuildbotWorkerImage().then((tag) => console.log(tag));`;
+    for (const [flags, script] of [[['--input-type=module'], esm] as const, [[], cjs] as const]) {
+      const output = execFileSync('node', [...flags, '-e', script], {
+        cwd: consumer,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(output.trim()).toBe('latentci-buildbot-worker:3.7');
+    }
+  });
 });

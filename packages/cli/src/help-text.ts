@@ -22,6 +22,9 @@ Starts one worker from <config> through the latent-worker lifecycle, listens whe
 told the master is (worker.masterFQDN / masterPort, default 172.17.0.1:9989), streams the
 instance's startup logs and image progress, and reports: attached, reached but authentication
 failed, crashed (with its last log lines), or timed out. Then removes everything it started.
+It answers both the probe's protocol and Buildbot's PB, so a real buildbot-worker logs in: a wrong
+password is reported as "wrong password for worker <name>" (exit 5), and the worker's own info
+(buildbot-worker version, host, OS) is shown.
 
 Options:
   --timeout <seconds>   how long the worker gets to connect (default ${DEFAULT_TRY_TIMEOUT})
@@ -29,8 +32,10 @@ Options:
   --replace             remove an existing instance of the same worker and master id first (by
                         default try refuses: it may be another run's or a master's sharing the id)
   --master <host:port>  listen there and tell the worker to connect there (port 0: a free port)
+  --run "<command>"     once a Buildbot worker logged in, run this shell command on it and show
+                        its output and exit code (the try's exit code stays the login's verdict)
   --observe <host:port> only observe: listen without answering as a master; a TCP connection
-                        counts as "reached" (for workers speaking Buildbot's own protocol)
+                        counts as "reached" (for workers that are not Buildbot workers)
   --json                one JSON object per event line; the last line is {"event":"result",…}
   -h, --help            this help
 

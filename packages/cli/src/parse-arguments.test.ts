@@ -12,8 +12,17 @@ describe('parseArguments', () => {
       observe: undefined,
       master: '127.0.0.1:0',
       replace: false,
+      run: undefined,
       json: true,
     });
+  });
+
+  it('parses --run, which needs a command and a login (not --observe)', () => {
+    expect(parseArguments(['try', 'w.json', '--run', 'uname -a'])).toMatchObject({ command: 'try', run: 'uname -a' });
+    expect(() => parseArguments(['try', 'w.json', '--run', ' '])).toThrow(UsageError);
+    expect(() => parseArguments(['try', 'w.json', '--run', 'true', '--observe', '172.17.0.1:9989'])).toThrow(
+      /--run needs a worker that logged in/,
+    );
   });
 
   it('gives help for every command', () => {

@@ -13,6 +13,7 @@ export type Command =
       readonly master: string | undefined;
       /** Remove an existing instance of the same name (another run's, or a master's sharing the masterId). */
       readonly replace: boolean;
+      readonly run: string | undefined;
       readonly json: boolean;
     }
   | {
@@ -56,10 +57,19 @@ export function parseArguments(argv: readonly string[]): Command {
       observe: { type: 'string' },
       master: { type: 'string' },
       replace: { type: 'boolean' },
+      run: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) return { command: 'help', topic: 'try' };
+    if (values.run !== undefined && values.observe !== undefined) {
+      throw new UsageError(
+        '--run needs a worker that logged in, and --observe does not check logins: give one of them',
+      );
+    }
+    if (values.run !== undefined && String(values.run).trim() === '') {
+      throw new UsageError('--run needs a shell command, e.g. --run "uname -a"');
+    }
     if (positionals.length !== 1) {
       throw new UsageError(
         `latentci try takes exactly one config file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}; see \`latentci try --help\``,
@@ -88,6 +98,7 @@ export function parseArguments(argv: readonly string[]): Command {
       observe: values.observe as string | undefined,
       master: values.master as string | undefined,
       replace: values.replace === true,
+      run: values.run as string | undefined,
       json: values.json === true,
     };
   }

@@ -104,6 +104,7 @@ async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo):
       observe: command.observe,
       master: command.master,
       replace: command.replace,
+      run: command.run,
       signal: io.signal,
       abandon: io.abandon,
       onEvent: report,

@@ -25,8 +25,8 @@ export type TryEvent =
       readonly current?: number;
       readonly total?: number;
     }
-  /** A TCP connection arrived at the master address (`remoteAddress` is `unknown` when only counted). */
-  | { readonly event: 'connection'; readonly remoteAddress: string }
+  /** A TCP connection arrived at the master address, speaking `protocol` (`probe`, or Buildbot's `pb`/`msgpack`). */
+  | { readonly event: 'connection'; readonly remoteAddress: string; readonly protocol?: string }
   | {
       readonly event: 'login';
       readonly workerName: string;
@@ -34,6 +34,12 @@ export type TryEvent =
       readonly remoteAddress: string;
       readonly reason?: string;
     }
+  /** What a Buildbot worker told about itself once logged in. */
+  | ({ readonly event: 'worker-info' } & TryWorkerInfo)
+  /** `--run`: the command starts; its output follows as `output` events, then `run-result`. */
+  | { readonly event: 'run'; readonly command: string }
+  | { readonly event: 'output'; readonly stream: 'stdout' | 'stderr'; readonly text: string }
+  | ({ readonly event: 'run-result' } & TryCommandResult)
   | { readonly event: 'teardown'; readonly kept: boolean; readonly instanceName?: string }
   /** The teardown did not finish: why, what may be left, and the command that removes it. */
   | { readonly event: 'abandoned'; readonly reason: string; readonly mayRemain?: string; readonly reap?: string }
@@ -48,4 +54,24 @@ export interface TryResult extends Diagnosis {
   /** The instance's name (`buildbot-<worker>-<masterhash>`), once a start was requested. */
   readonly instanceName?: string;
   readonly elapsedSeconds: number;
+  /** A Buildbot worker's own info, when one logged in. */
+  readonly worker?: TryWorkerInfo;
+  /** The `--run` command's result. */
+  readonly run?: TryCommandResult;
+}
+
+/** A Buildbot worker's info: `buildbot-worker` version, host name, OS. */
+export interface TryWorkerInfo {
+  readonly version: string;
+  readonly host: string;
+  /** Python's `os.name` (`posix`, `nt`). */
+  readonly system: string;
+  readonly basedir?: string;
+}
+
+export interface TryCommandResult {
+  readonly command: string;
+  /** The command's exit code; `null` when it could not run (`error` says why). */
+  readonly exitCode: number | null;
+  readonly error?: string;
 }

@@ -1,5 +1,6 @@
-import { LatentWorker, type LatentWorkerState, type Provider, Redactor } from '@latentci/core';
+import { LatentWorker, type LatentWorkerState, type Logger, type Provider, Redactor } from '@latentci/core';
 import { type AttachServer, startAttachServer } from '@latentci/test-kit';
+import { startWorkerServer, type WorkerConnection, type WorkerServer } from '@latentci/worker-protocol';
 import { UsageError } from './cli-errors.js';
 import {
   DEFAULT_CLI_CHECK_INTERVAL,
@@ -13,9 +14,10 @@ import { diagnose, type TryFacts } from './diagnosis.js';
 import { errorFacts } from './error-facts.js';
 import { formatHostPort, type HostPort, parseHostPort } from './listen-address.js';
 import { type InstanceSighting, observeProvider } from './observed-provider.js';
+import { type ProtocolFront, startProtocolFront } from './protocol-front.js';
 import { providerFromConfig, providerLabel } from './provider/provider-from-config.js';
 import { startTcpObserver, type TcpObserver } from './tcp-observer.js';
-import type { TryEvent, TryResult } from './try-events.js';
+import type { TryCommandResult, TryEvent, TryResult, TryWorkerInfo } from './try-events.js';
 
 /** Default `--timeout`, in seconds. */
 export const DEFAULT_TRY_TIMEOUT = 60;
@@ -47,6 +49,13 @@ export interface TryWorkerOptions {
    * as it may belong to another run or to a master sharing the `masterId`.
    */
   readonly replace?: boolean | undefined;
+  /**
+   * A shell command to run on the worker once it logged in (a Buildbot worker only: the probe
+   * cannot run commands); its output streams as `output` events and the result carries its exit code.
+   */
+  readonly run?: string | undefined;
+  /** Seconds the `run` command may take (default 300). */
+  readonly runTimeoutSeconds?: number | undefined;
   /** Aborting it ends the try as interrupted, after removing everything started. */
   readonly signal?: AbortSignal | undefined;
   /** Aborting it abandons the teardown at once (a second Ctrl-C); the result says what may be left. */
@@ -105,12 +114,19 @@ export async function tryWorker(
   const lastLogLines: string[] = [];
   let master = formatHostPort(target.host, target.port ?? DEFAULT_MASTER_PORT);
 
-  const finish = (facts: Omit<TryFacts, 'mode' | 'master' | 'timeoutSeconds' | 'lastLogLines'>, kept = false) => {
+  let workerInfo: TryWorkerInfo | undefined;
+  const finish = (
+    facts: Omit<TryFacts, 'mode' | 'master' | 'timeoutSeconds' | 'lastLogLines'>,
+    kept = false,
+    command?: TryCommandResult,
+  ) => {
     const diagnosis = diagnose({ ...facts, mode, master, timeoutSeconds, lastLogLines: [...lastLogLines] });
     const result: TryResult = redactor.redactValue({
       ...diagnosis,
       master,
       kept,
+      ...(workerInfo === undefined ? {} : { worker: workerInfo }),
+      ...(command === undefined ? {} : { run: command }),
       ...(sighting.instanceName === undefined ? {} : { instanceName: sighting.instanceName }),
       elapsedSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
     });
@@ -174,8 +190,13 @@ export async function tryWorker(
   }
 
   let server: AttachServer | undefined;
+  let workerServer: WorkerServer | undefined;
+  let front: ProtocolFront | undefined;
   let observer: TcpObserver | undefined;
   let connectionsSeen = 0;
+  let lastPeer = 'unknown';
+  let buildbotWorker: WorkerConnection | undefined;
+  const pbRefusals: { reason: string; remoteAddress: string }[] = [];
   const decide: { resolve: (decision: Decision) => void } = { resolve: () => {} };
   const decided = new Promise<Decision>((resolve) => {
     decide.resolve = resolve;
@@ -188,9 +209,34 @@ export async function tryWorker(
         decide.resolve({ kind: 'reached' });
       });
     } else {
-      server = await startAttachServer({ host: target.host, port: target.port ?? DEFAULT_MASTER_PORT });
+      // One address, two protocols: the probe's and Buildbot's PB (real buildbot-workers), each
+      // served on 127.0.0.1 behind a front that tells them apart by their first bytes.
+      server = await startAttachServer({ host: '127.0.0.1', port: 0 });
+      workerServer = await startWorkerServer({
+        pb: { host: '127.0.0.1', port: 0 },
+        logger: refusalWatcher((workerName, unknown) => {
+          const reason = unknown
+            ? `unknown worker "${workerName}": this master only expects "${config.worker.name}"`
+            : `wrong password for worker ${workerName}`;
+          pbRefusals.push({ reason, remoteAddress: lastPeer });
+          emit({ event: 'login', workerName, accepted: false, remoteAddress: lastPeer, reason });
+          decide.resolve({ kind: 'refused' });
+        }),
+      });
+      front = await startProtocolFront({
+        host: target.host,
+        port: target.port ?? DEFAULT_MASTER_PORT,
+        backends: { probe: server.port, pb: workerServer.addresses.pb?.port },
+        onConnection: (remoteAddress, protocol) => {
+          connectionsSeen += 1;
+          lastPeer = remoteAddress;
+          emit({ event: 'connection', remoteAddress, protocol });
+        },
+      });
     }
   } catch (error) {
+    await server?.close();
+    await workerServer?.close();
     return early(
       new UsageError(
         `cannot listen on ${master} as the master: ${(error as Error).message}; the address must be one of this machine's (172.17.0.1 reaches Docker containers), and the port free (stop the master using it, or pass --master ${target.host}:0 to pick a free port)`,
@@ -198,11 +244,13 @@ export async function tryWorker(
       ),
     );
   }
-  master = formatHostPort(target.host, server?.port ?? observer?.port ?? DEFAULT_MASTER_PORT);
+  master = formatHostPort(target.host, front?.port ?? observer?.port ?? DEFAULT_MASTER_PORT);
   emit({ event: 'listening', master, mode });
 
   const closeListener = async () => {
+    await front?.close();
     await server?.close();
+    await workerServer?.close();
     await observer?.close();
   };
 
@@ -251,34 +299,36 @@ export async function tryWorker(
     }),
   );
   let pollConnections: ReturnType<typeof setInterval> | undefined;
+  if (workerServer) {
+    unsubscribe.push(
+      workerServer.on('disconnect', ({ connection }) => worker.detached(connection)),
+      () => workerServer?.removeWorker(worker.name),
+    );
+    workerServer.addWorker({
+      name: worker.name,
+      password: () => worker.password,
+      onAttach: async (connection) => {
+        emit({ event: 'login', workerName: worker.name, accepted: true, remoteAddress: lastPeer });
+        workerInfo = describeWorker(connection);
+        emit({ event: 'worker-info', ...workerInfo });
+        await worker.attached(connection);
+        buildbotWorker = connection;
+      },
+    });
+  }
   if (server) {
     const attachServer = server;
     // Wired like test-kit's attachLatentWorker, with the login reported before the attach.
     unsubscribe.push(
       attachServer.expectWorker(worker.name, () => worker.password, {
         onAttach: (connection) => {
-          emit({
-            event: 'login',
-            workerName: worker.name,
-            accepted: true,
-            remoteAddress: connection.record.remoteAddress,
-          });
+          emit({ event: 'login', workerName: worker.name, accepted: true, remoteAddress: lastPeer });
           return worker.attached(connection);
         },
         onDetach: (connection) => worker.detached(connection),
       }),
       worker.on('connection-dropped', ({ connection }) => (connection as { close?: () => void }).close?.()),
     );
-    let reported = 0;
-    // Connections that never greet (a worker speaking another protocol) still prove the network path.
-    pollConnections = setInterval(() => {
-      const open = attachServer.openConnections;
-      if (open > reported) {
-        connectionsSeen += open - reported;
-        emit({ event: 'connection', remoteAddress: 'unknown' });
-      }
-      reported = open;
-    }, 50);
     attachServer
       .waitForRecord(config.worker.name, {
         // setTimeout fires at once beyond 2^31 − 1 ms; `waiting` ends this wait anyway.
@@ -292,7 +342,7 @@ export async function tryWorker(
             event: 'login',
             workerName: record.workerName,
             accepted: false,
-            remoteAddress: record.remoteAddress,
+            remoteAddress: lastPeer,
             reason: record.rejection ?? 'refused',
           });
           decide.resolve({ kind: 'refused' });
@@ -315,8 +365,11 @@ export async function tryWorker(
       ? providerLabel(config)
       : undefined;
   options.signal?.removeEventListener('abort', onAbort);
-  if (pollConnections) clearInterval(pollConnections);
   const attached = decision.kind === 'attached';
+  let command: TryCommandResult | undefined;
+  if (attached && options.run !== undefined) {
+    command = await runOnWorker(buildbotWorker, options.run, options.runTimeoutSeconds ?? 300, emit, options.signal);
+  }
   const keep = attached && options.keep === true;
   waiting.abort(new Error('latentci try finished waiting'));
 
@@ -353,7 +406,8 @@ export async function tryWorker(
     });
   const refusals = (server?.records ?? [])
     .filter((record) => !record.accepted)
-    .map((record) => ({ reason: record.rejection ?? 'refused', remoteAddress: record.remoteAddress }));
+    .map((record) => ({ reason: record.rejection ?? 'refused', remoteAddress: record.remoteAddress }))
+    .concat(pbRefusals);
   if (server) connectionsSeen = Math.max(connectionsSeen, server.records.length);
   await closeListener();
 
@@ -368,6 +422,7 @@ export async function tryWorker(
       leftBehind,
     },
     keep,
+    command,
   );
 }
 
@@ -411,6 +466,64 @@ function reapCommand(config: WorkerConfig | LoadedWorkerConfig): string {
   return typeof config.provider === 'string'
     ? `latentci reap --provider ${config.provider} --settings '<the settings>' --master-id ${masterId}`
     : `latentci reap <config> --master-id ${masterId}`;
+}
+
+/** A logger for the PB server that reports its refused logins (it logs them; it has no event for them). */
+function refusalWatcher(onRefusal: (workerName: string, unknown: boolean) => void): Logger {
+  return {
+    log(_level, message) {
+      const refused = /^invalid login from (unknown )?worker '([^']*)'/.exec(message);
+      if (refused) onRefusal(refused[2] ?? '', refused[1] !== undefined);
+    },
+  };
+}
+
+function describeWorker(connection: WorkerConnection): TryWorkerInfo {
+  const { info } = connection;
+  return {
+    version: info.version ?? 'unknown',
+    host: info.host?.trim() || info.environ.HOSTNAME || 'unknown',
+    system: [info.system, info.environ.OSTYPE].filter(Boolean).join(' ') || 'unknown',
+    ...(info.basedir === undefined ? {} : { basedir: info.basedir }),
+  };
+}
+
+async function runOnWorker(
+  connection: WorkerConnection | undefined,
+  command: string,
+  timeoutSeconds: number,
+  emit: (event: TryEvent) => void,
+  signal: AbortSignal | undefined,
+): Promise<TryCommandResult> {
+  emit({ event: 'run', command });
+  if (!connection) {
+    const result = {
+      command,
+      exitCode: null,
+      error:
+        'the worker is not a Buildbot worker (the probe protocol cannot run commands); --run needs a buildbot-worker image',
+    };
+    emit({ event: 'run-result', ...result });
+    return result;
+  }
+  try {
+    const shell = await connection.runShell(
+      { command, timeout: null, maxTime: timeoutSeconds, logEnviron: false },
+      {
+        onOutput: (stream, text) => {
+          if (stream !== 'header') emit({ event: 'output', stream, text });
+        },
+        ...(signal ? { signal } : {}),
+      },
+    );
+    const result = { command, exitCode: shell.rc };
+    emit({ event: 'run-result', ...result });
+    return result;
+  } catch (error) {
+    const result = { command, exitCode: null, error: error instanceof Error ? error.message : String(error) };
+    emit({ event: 'run-result', ...result });
+    return result;
+  }
 }
 
 /** Errors creating the provider are configuration problems unless they say otherwise. */

@@ -8,6 +8,7 @@ export * from './attach/attach-latent-worker.js';
 export * from './attach/attach-protocol.js';
 export * from './attach/attach-server.js';
 export * from './attach/probe-client.js';
+export * from './buildbot-worker/buildbot-worker-image.js';
 export { CONFORMANCE_CASES, type ConformanceCase } from './conformance/cases.js';
 export {
   applicableCases,

@@ -110,6 +110,26 @@ export function createHumanReporter(options: HumanReporterOptions): (event: TryE
             : `${stamp()} ${paint('31', '✗')} login of "${event.workerName}" from ${event.remoteAddress} refused: ${printable(event.reason ?? 'refused')}`,
         );
         return;
+      case 'worker-info':
+        line(
+          `${stamp()}   buildbot-worker ${event.version} on host ${event.host} (${event.system})${event.basedir ? `, basedir ${event.basedir}` : ''}`,
+        );
+        return;
+      case 'run':
+        line(`${stamp()} running on the worker: ${event.command}`);
+        return;
+      case 'output':
+        for (const text of event.text.replace(/\n$/, '').split('\n')) {
+          line(`${stamp()} ${paint(event.stream === 'stderr' ? '31' : '2', '┃')} ${text}`);
+        }
+        return;
+      case 'run-result':
+        line(
+          event.exitCode === null
+            ? `${stamp()} ${paint('31', '✗')} the command did not run: ${event.error ?? 'unknown error'}`
+            : `${stamp()} the command exited with ${event.exitCode}`,
+        );
+        return;
       case 'teardown':
         line(
           event.kept
