@@ -115,16 +115,17 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
       injectedCounts.set(injected, used + 1);
       const retryAfterSeconds = injected.retryAfterSeconds ?? (injected.status === 429 ? 1 : undefined);
       const message =
-        injected.status === 429
-          ? 'Too many requests, please try again later.'
-          : injected.status === 503
-            ? 'the server is currently unable to handle the request'
-            : 'an error on the server ("injected fault") has prevented the request from succeeding';
-      return failureStatus(
-        injected.status,
-        message,
-        retryAfterSeconds === undefined ? {} : { details: { retryAfterSeconds } },
-      );
+        injected.status === 409
+          ? 'Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again'
+          : injected.status === 429
+            ? 'Too many requests, please try again later.'
+            : injected.status === 503
+              ? 'the server is currently unable to handle the request'
+              : 'an error on the server ("injected fault") has prevented the request from succeeding';
+      return failureStatus(injected.status, message, {
+        ...(injected.status === 409 ? { reason: 'Conflict' } : {}),
+        ...(retryAfterSeconds === undefined ? {} : { details: { retryAfterSeconds } }),
+      });
     }
     return undefined;
   }
