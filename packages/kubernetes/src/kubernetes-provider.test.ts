@@ -169,9 +169,9 @@ describe('the worker password', () => {
     expect(secret?.metadata.ownerReferences).toEqual([
       { apiVersion: 'v1', kind: 'Pod', name: instance.name, uid: pod.metadata.uid },
     ]);
-    expect(Buffer.from((secret?.data as Record<string, string>).WORKERPASS ?? '', 'base64').toString()).toBe(
-      'the-secret-password',
-    );
+    expect(
+      Buffer.from((secret?.data as Record<string, string> | undefined)?.WORKERPASS ?? '', 'base64').toString(),
+    ).toBe('the-secret-password');
     // Deleted outside latentci (kubectl delete pod): the Secret goes with it.
     await fetch(`${simulator.url}/api/v1/namespaces/ci/pods/${instance.name}?gracePeriodSeconds=0`, {
       method: 'DELETE',
