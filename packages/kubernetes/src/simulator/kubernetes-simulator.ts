@@ -284,6 +284,7 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
     if (kind === 'Pod') PodLifecycle.admit(stored);
     const created = store.create(route.resource, stored);
     if (kind === 'Pod') lifecycle.start(created);
+    if (kind === 'Secret') lifecycle.secretCreated();
     return created;
   }
 

@@ -78,6 +78,7 @@ export class PodLifecycle {
   readonly #faults: () => KubernetesSimulatorFaults;
   readonly #nodeLabels: Readonly<Record<string, string>>;
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #secretWaiters = new Set<() => void>();
 
   constructor(
     store: ClusterStore,
@@ -127,6 +128,12 @@ export class PodLifecycle {
         }
       })(),
     );
+  }
+
+  /** A secret was created: pods waiting for it (CreateContainerConfigError) try again now. */
+  secretCreated(): void {
+    for (const wake of this.#secretWaiters) wake();
+    this.#secretWaiters.clear();
   }
 
   /** Waits for the background work (launches, deletions) to settle. */
@@ -207,7 +214,14 @@ export class PodLifecycle {
       if (!(current && 'waiting' in current && current.waiting.message === resolved)) {
         this.#setWaiting(pod, 'CreateContainerConfigError', resolved);
       }
-      await new Promise((resolve) => setTimeout(resolve, SECRET_RETRY_MS));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, SECRET_RETRY_MS);
+        function wake() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#secretWaiters.add(wake);
+      });
     }
     let podIP: string;
     // A container can exit before launch() returns: record that exit after the running state.
