@@ -52,6 +52,18 @@ function podNamed(name: string): StoredObject {
   return pod;
 }
 
+/** Waits until the provider's watch of the Pod is established (its request reached the simulator). */
+async function podWatchEstablished(name: string, since: number): Promise<void> {
+  await expect
+    .poll(() =>
+      simulator
+        .requests()
+        .slice(since)
+        .some((entry) => entry.query.includes('watch=true') && entry.query.includes(name)),
+    )
+    .toBe(true);
+}
+
 async function startAndStop<T>(
   settings: Partial<KubernetesSettings>,
   inspect: (pod: StoredObject, instance: KubernetesInstance) => T | Promise<T>,
@@ -368,17 +380,50 @@ describe('health (checkInstance) and start verdicts', () => {
     await subject.stopInstance({ request, instance }, { fast: true, signal });
   });
 
-  it('a running Pod is healthy; one deleted outside latentci is not', async () => {
+  it('a running Pod is healthy; one deleted outside latentci is not (both read from the Pod watch, no request per check)', async () => {
     const subject = provider();
     const request = startRequest();
+    const started = simulator.requests().length;
     const instance = await subject.startInstance(request, { signal });
+    await podWatchEstablished(instance.name, started);
+    const requestsBefore = simulator.requests().length;
     expect(await subject.checkInstance?.(instance, { signal })).toEqual({ healthy: true });
+    expect(await subject.checkInstance?.(instance, { signal })).toEqual({ healthy: true });
+    expect(simulator.requests().slice(requestsBefore)).toEqual([]);
     await fetch(`${simulator.url}/api/v1/namespaces/ci/pods/${instance.name}?gracePeriodSeconds=0`, {
       method: 'DELETE',
       headers: { authorization: 'Bearer admin' },
     });
-    await expect.poll(async () => (await subject.checkInstance?.(instance, { signal }))?.healthy).toBe(false);
+    await expect
+      .poll(async () => await subject.checkInstance?.(instance, { signal }))
+      .toEqual({
+        healthy: false,
+        message: 'pod ci/buildbot-bot-87de7e does not exist any more (deleted outside latentci?)',
+      });
+    expect(
+      simulator
+        .requests()
+        .slice(requestsBefore)
+        .map((entry) => entry.method),
+    ).toEqual(['DELETE']);
     await subject.stopInstance({ request, instance }, { fast: true, signal });
+  });
+
+  it('a restarted provider (no watch of the Pod) reads its health with one list', async () => {
+    const request = startRequest();
+    const started = simulator.requests().length;
+    const instance = await provider().startInstance(request, { signal });
+    await podWatchEstablished(instance.name, started);
+    const restarted = provider();
+    const requestsBefore = simulator.requests().length;
+    expect(await restarted.checkInstance?.(instance, { signal })).toEqual({ healthy: true });
+    expect(
+      simulator
+        .requests()
+        .slice(requestsBefore)
+        .map((entry) => `${entry.method} ${entry.path}${entry.query}`),
+    ).toEqual([`GET /api/v1/namespaces/ci/pods?fieldSelector=metadata.name%3D${instance.name}`]);
+    await restarted.stopInstance({ request, instance }, { fast: true, signal });
   });
 });
 

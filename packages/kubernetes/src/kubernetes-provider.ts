@@ -69,6 +69,8 @@ export function createKubernetesProvider(settings: KubernetesSettings): Provider
   }
   const baseRedactor = redactorWith(baseSecrets);
   const logFollowers = new Map<string, () => void>();
+  // A watch per started Pod keeps its latest state, so health checks read it without a request.
+  const podWatches = new Map<string, { readonly controller: AbortController; pod?: V1Pod; seen: boolean }>();
   let connection: Connection | undefined;
 
   // Loaded at the first call, not here: creating a provider must not touch files or the network.
@@ -182,6 +184,29 @@ export function createKubernetesProvider(settings: KubernetesSettings): Provider
   function stopFollowing(name: string): void {
     logFollowers.get(name)?.();
     logFollowers.delete(name);
+    podWatches.get(name)?.controller.abort();
+    podWatches.delete(name);
+  }
+
+  /** Watches the Pod until it is stopped; when the watch fails for good, health checks list again. */
+  function watchPod(name: string, redactor: Redactor): void {
+    const watched: { readonly controller: AbortController; pod?: V1Pod; seen: boolean } = {
+      controller: new AbortController(),
+      seen: false,
+    };
+    podWatches.set(name, watched);
+    const context = observer(redactor, name);
+    const record = (pod: V1Pod | undefined) => {
+      if (pod) watched.pod = pod;
+      else delete watched.pod;
+      watched.seen = true;
+      return undefined;
+    };
+    observePod(context, context.path, name, record, { signal: watched.controller.signal, timeoutMs: NO_TIMEOUT }).catch(
+      () => {
+        if (podWatches.get(name) === watched) podWatches.delete(name);
+      },
+    );
   }
 
   async function startInstance(request: StartInstanceRequest, { signal }: SignalOptions): Promise<KubernetesInstance> {
@@ -258,6 +283,7 @@ export function createKubernetesProvider(settings: KubernetesSettings): Provider
     }
     if (verdict.kind === 'unschedulable') progress(`pod ${where} is not schedulable: ${verdict.message}`);
     else progress(`pod ${where} ${verdict.kind === 'running' ? 'is running' : 'ended'}`);
+    watchPod(name, redactor);
     if (resolved.followStartupLogs && (verdict.kind === 'running' || verdict.kind === 'crashed')) {
       const stop = await followStartupLogs(
         current.log,
@@ -295,12 +321,14 @@ export function createKubernetesProvider(settings: KubernetesSettings): Provider
     }
   }
 
+  /** The Pod's state from its watch (one list when there is none), read as a verdict. */
   async function checkInstance(instance: KubernetesInstance, { signal }: SignalOptions): Promise<InstanceHealth> {
     const redactor = baseRedactor;
     const where = `${instance.namespace}/${instance.name}`;
     let pod: V1Pod | undefined;
+    const watched = podWatches.get(instance.name);
     try {
-      pod = (await observer(redactor, instance.name).list(signal)).pod;
+      pod = watched?.seen ? watched.pod : (await observer(redactor, instance.name).list(signal)).pod;
     } catch (error) {
       if (error instanceof KubernetesApiError && error.retryable) {
         logger.log('debug', `health check of pod ${where} skipped: ${error.message}`);
