@@ -196,11 +196,12 @@ export function createKubernetesProvider(settings: KubernetesSettings): Provider
     };
     podWatches.set(name, watched);
     const context = observer(redactor, name);
+    // Follows the Pod until it is gone (then "gone" is the answer for good).
     const record = (pod: V1Pod | undefined) => {
       if (pod) watched.pod = pod;
       else delete watched.pod;
       watched.seen = true;
-      return undefined;
+      return pod === undefined ? true : undefined;
     };
     observePod(context, context.path, name, record, { signal: watched.controller.signal, timeoutMs: NO_TIMEOUT }).catch(
       () => {
