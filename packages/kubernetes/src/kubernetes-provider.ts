@@ -17,7 +17,7 @@ import {
   type StopTarget,
   silentLogger,
 } from '@latentci/core';
-import { type CallDescription, callApi, classifyFailure, decodeApiException } from './api-call.js';
+import { type CallDescription, callApi } from './api-call.js';
 import { KubernetesApiError, KubernetesImagePullError, KubernetesNamespaceNotFoundError } from './errors.js';
 import { loadKubeConfig } from './kube-config.js';
 import { type KubernetesSettings, resolveKubernetesSettings } from './kubernetes-settings.js';
@@ -457,4 +457,3 @@ function imagePullError(where: string, verdict: Extract<PodVerdict, { kind: 'ima
   );
 }
 
-export { classifyFailure, decodeApiException };
