@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // workspace, and loads each entry point from ESM and from CJS. Needs `pnpm build` first (the
 // test command runs it).
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const packageNames = ['core', 'docker', 'hyper', 'marathon', 'kubernetes', 'test-kit', 'cli'];
+const packageNames = ['core', 'docker', 'hyper', 'marathon', 'test-kit', 'cli'];
 const consumer = mkdtempSync(join(tmpdir(), 'latentci-consumer-'));
 
 interface Manifest {
