@@ -456,4 +456,3 @@ function imagePullError(where: string, verdict: Extract<PodVerdict, { kind: 'ima
     verdict.reason,
   );
 }
-
