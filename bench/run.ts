@@ -42,6 +42,11 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
   render: () => measureRenderThroughput({ quick }).then(grouped('render')),
   lifecycle: () => measureLifecycle({ quick }).then(grouped('lifecycle (in-memory provider)')),
   'marathon-scale': () => measureMarathonScale({ quick }).then(grouped('marathon scale (simulator, virtual runtime)')),
+  // Loaded on demand: @kubernetes/client-node 2.x needs Node >= 22.19 and must not break the others.
+  'kubernetes-scale': async () =>
+    (await import('../packages/kubernetes/bench/kubernetes-scale.js'))
+      .measureKubernetesScale({ quick })
+      .then(grouped('kubernetes scale (simulator, virtual runtime)')),
   'docker-latency': () => measureDockerLatency({ quick }),
   'docker-concurrency': () => measureDockerConcurrency({ quick }),
   'worker-protocol-pb': () =>
