@@ -9,6 +9,7 @@ export {
   type SwarmResourceAmounts,
   type SwarmResources,
 } from './settings.js';
+export { type SwarmLatentWorkerOptions, swarmLatentWorker } from './swarm-latent-worker.js';
 /** The provider factory under the conventional name every latentci provider package exports. */
 export {
   createSwarmProvider,

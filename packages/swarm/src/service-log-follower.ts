@@ -15,8 +15,10 @@ export async function followServiceLogs(
   serviceId: string,
   events: InstanceEventSink,
   redact: (text: string) => string,
+  signal: AbortSignal,
 ): Promise<LogFollow> {
   const controller = new AbortController();
+  signal.addEventListener('abort', () => controller.abort(), { once: true });
   const stream = (await docker.getService(serviceId).logs({
     follow: true,
     stdout: true,

@@ -277,6 +277,7 @@ describe('stop, names and the manager API', () => {
         },
         (answer) => {
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          outgoing.flushHeaders();
           answer.pipe(outgoing);
         },
       );

@@ -189,13 +189,22 @@ export class SwarmProvider implements ProviderV1<SwarmInstance> {
   }
 
   #follow(instance: SwarmInstance, request: StartInstanceRequest, redactor: Redactor, logger: Logger): void {
-    const pending = followServiceLogs(this.#docker, instance.id, request.events, (text) => redactor.redact(text));
+    // Aborting also ends a follow whose request the manager has not answered yet.
+    const controller = new AbortController();
+    const pending = followServiceLogs(
+      this.#docker,
+      instance.id,
+      request.events,
+      (text) => redactor.redact(text),
+      controller.signal,
+    );
     const follow: LogFollow = {
       done: pending.then(
         (started) => started.done,
         () => undefined,
       ),
       async stop() {
+        controller.abort();
         await pending.then((started) => started.stop()).catch(() => undefined);
       },
     };
@@ -251,14 +260,25 @@ export class SwarmProvider implements ProviderV1<SwarmInstance> {
           if (!isNotFound(error)) throw error;
         }
       }
-      if (remaining.length === 0) return true;
+      // Swarm deletes a task once it is shut down, and its node removes the container afterwards:
+      // where the task ran on this manager's own node, wait for the container too.
+      if (remaining.length === 0 && (await this.#localContainers(serviceId, signal)) === 0) return true;
       if (Date.now() > deadline) {
         throw new BackendError(
-          `service ${serviceId} was removed but its tasks ${remaining.join(', ')} still exist after ${this.#settings.removeTimeout} s: check their nodes (docker node ls) and remove leftover containers there by hand`,
+          `service ${serviceId} was removed but ${remaining.length > 0 ? `its tasks ${remaining.join(', ')} still exist` : 'its container on the manager still exists'} after ${this.#settings.removeTimeout} s: check the nodes (docker node ls) and remove leftover containers there by hand`,
         );
       }
       await delay(250, signal);
     }
+  }
+
+  async #localContainers(serviceId: string, signal: AbortSignal): Promise<number> {
+    const containers = await this.#docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.swarm.service.id=${serviceId}`] },
+      abortSignal: signal,
+    } as Dockerode.ContainerListOptions);
+    return containers.length;
   }
 
   async stopInstance(target: StopTarget<SwarmInstance>, { signal }: StopOptions): Promise<void> {
