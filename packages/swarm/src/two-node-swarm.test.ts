@@ -1,7 +1,7 @@
 import { CannotSubstantiateError, Interpolate, OWNER_LABELS, renderer } from '@latentci/core';
 import { type AttachServer, startAttachServer } from '@latentci/test-kit';
 import { describeConformance, PROBE_CRASH_MESSAGE } from '@latentci/test-kit/vitest';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SwarmProviderSettings } from './settings.js';
 import { createSwarmProvider } from './swarm-provider.js';
 import { acquireSwarmCluster, MANAGER_HOST, nodeList, SWARM_HOST_ADDRESS, type SwarmCluster } from './test-cluster.js';
@@ -35,7 +35,7 @@ describeConformance<SwarmProviderSettings>({
     name: 'a two-node Docker Swarm',
     masterHost: SWARM_HOST_ADDRESS,
     async setup() {
-      cluster = await acquireSwarmCluster();
+      cluster ??= await acquireSwarmCluster();
     },
     workerSettings(kind) {
       if (kind === 'crashing') {
@@ -115,6 +115,11 @@ describe('placement and node drain on the two-node swarm', () => {
   const masterId = uniqueMasterId('two-node');
   let master: AttachServer | undefined;
 
+  // Also when only these cases run (vitest -t): the conformance setup then did not start it.
+  beforeAll(async () => {
+    cluster ??= await acquireSwarmCluster();
+  }, 180_000);
+
   afterAll(async () => {
     await master?.close();
     if (cluster) await removeServicesOf(cluster.manager, masterId);
@@ -154,6 +159,35 @@ describe('placement and node drain on the two-node swarm', () => {
       expect(instance.image).toMatch(new RegExp(`^${ready().probeReference}@sha256:[0-9a-f]{64}$`));
     } finally {
       await provider.stopInstance({ request, instance }, { fast: false, signal: signal() });
+    }
+  });
+
+  it('a worker on an overlay network (networks option) runs on the second node, attached to it, and attaches to the master', async () => {
+    master ??= await startAttachServer({ host: SWARM_HOST_ADDRESS });
+    const network = `latentci-overlay-${uniqueWorkerName('net')}`;
+    const created = await ready().manager.createNetwork({
+      Name: network,
+      Driver: 'overlay',
+      Labels: { [OWNER_LABELS.master]: masterId },
+    });
+    const provider = createSwarmProvider({
+      dockerHost: MANAGER_HOST,
+      image: ready().probeReference,
+      constraints: ['node.labels.latentci.node==worker'],
+      networks: [network],
+    });
+    const { request } = startRequest({ workerName: uniqueWorkerName('overlay'), masterId, masterPort: master.port });
+    master.expectWorker(request.workerName, request.password);
+    const instance = await provider.startInstance(request, { signal: signal() });
+    try {
+      await master.waitForAttach(request.workerName, { timeoutMs: 90_000 });
+      const [task] = (await ready().manager.listTasks({ filters: { service: [instance.id] } })) as {
+        NetworksAttachments?: { Network?: { ID?: string } }[];
+      }[];
+      expect(task?.NetworksAttachments?.map((attachment) => attachment.Network?.ID)).toContain(created.id);
+    } finally {
+      await provider.stopInstance({ request, instance }, { fast: false, signal: signal() });
+      await created.remove().catch(() => undefined);
     }
   });
 
