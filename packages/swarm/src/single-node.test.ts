@@ -258,6 +258,17 @@ describe('stop, names and the manager API', () => {
     }
   });
 
+  it('a spec the manager refuses (a network that does not exist) is a ConfigurationError naming the problem', async () => {
+    const provider = solo({ image: localBusybox, networks: ['latentci-no-such-network'] });
+    const { request } = startRequest({ workerName: uniqueWorkerName('no-network'), masterId });
+    const failure = provider.startInstance(request, { signal: signal() });
+    await expect(failure).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(failure).rejects.toThrow(
+      /refused the service spec of .*latentci-no-such-network.*Check constraints, networks/,
+    );
+    await provider.stopInstance({ request }, { fast: false, signal: signal() });
+  });
+
   it('an instance name Swarm refuses is a ConfigurationError before anything is created', async () => {
     const provider = solo({ image: localBusybox });
     const { request } = startRequest({ workerName: `w.${'x'.repeat(60)}`, masterId });

@@ -1,5 +1,6 @@
 import {
   BackendError,
+  ConfigurationError,
   type InstanceHandle,
   type InstanceHealth,
   isAbortError,
@@ -20,7 +21,7 @@ import {
 } from '@latentci/core';
 import { createDockerClient, defaultDockerHost } from '@latentci/docker';
 import type Dockerode from 'dockerode';
-import { engineMessage, isNotFound, translateSwarmError } from './engine-errors.js';
+import { engineMessage, engineStatusCode, isNotFound, translateSwarmError } from './engine-errors.js';
 import { resolveServiceImage } from './image-resolution.js';
 import { followServiceLogs, type LogFollow } from './service-log-follower.js';
 import { assertServiceName } from './service-name.js';
@@ -172,9 +173,22 @@ export class SwarmProvider implements ProviderV1<SwarmInstance> {
     signal.throwIfAborted();
     // Two arguments: with one, dockerode sends the spec (with WORKERPASS) as the X-Registry-Auth
     // header. Not aborted half-way: the manager would create the service after our cleanup looked.
-    const service = await this.#call(`create service ${name}`, () =>
-      docker.createService(undefined as never, spec as unknown as Dockerode.CreateServiceOptions),
-    );
+    const service = await this.#call(`create service ${name}`, async () => {
+      try {
+        return await docker.createService(undefined as never, spec as unknown as Dockerode.CreateServiceOptions);
+      } catch (error) {
+        const status = engineStatusCode(error);
+        // Engine 20.10 answers 500 for a missing network, 400 (InvalidArgument) for a bad spec.
+        const refused = /not found|InvalidArgument|invalid/i.test(engineMessage(error));
+        if (status === 400 || status === 404 || (status === 500 && refused)) {
+          throw new ConfigurationError(
+            `the swarm manager at ${this.#manager} refused the service spec of ${name}: ${engineMessage(error)}. Check constraints, networks, mounts, resources and serviceSpec`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    });
     logger.log('info', `Service created, Id: ${service.id.slice(0, 12)}`);
     const instance: SwarmInstance = { id: service.id, name, image: image.reference };
     if (signal.aborted) {

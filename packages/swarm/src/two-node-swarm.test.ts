@@ -187,7 +187,13 @@ describe('placement and node drain on the two-node swarm', () => {
       expect(task?.NetworksAttachments?.map((attachment) => attachment.Network?.ID)).toContain(created.id);
     } finally {
       await provider.stopInstance({ request, instance }, { fast: false, signal: signal() });
-      await created.remove().catch(() => undefined);
+      // The network is removable once the task's attachment is released.
+      await eventually('the overlay network removed', () =>
+        created.remove().then(
+          () => true,
+          () => undefined,
+        ),
+      );
     }
   });
 
