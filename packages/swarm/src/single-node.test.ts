@@ -120,7 +120,7 @@ describe('health from the service tasks', () => {
         command: [
           'sh',
           '-c',
-          'i=0; while [ $i -lt 120 ]; do i=$((i+1)); echo "line $i"; done; echo "pass=$WORKERPASS" >&2; exit 3',
+          'i=0; while [ $i -lt 120 ]; do i=$((i+1)); echo "line $i"; done; echo "pass=$WORKERPASS"; exit 3',
         ],
       },
       'failed',
