@@ -11,7 +11,7 @@ const LAYER_TYPE = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 
 /** A tiny read-only Docker registry (API v2) on loopback, serving images copied from an engine. */
 export interface LocalRegistry {
-  /** `127.0.0.1:<port>`: prefix of the references it serves (engines treat loopback registries as insecure, so plain HTTP works). */
+  /** `<listen host>:<port>` (default `127.0.0.1:<port>`): prefix of the references it serves (engines treat loopback registries as insecure, so plain HTTP works). */
   readonly host: string;
   /**
    * Copies `image` from the engine (`docker save`) and serves it as `<host>/<repository>:<tag>`.
@@ -59,7 +59,13 @@ const sha256 = (content: Buffer) => `sha256:${createHash('sha256').update(conten
  * Starts a loopback registry so that tests can pull for real (autopull, alwaysPull, digest
  * references) on a machine without internet: images are copied from the engine itself.
  */
-export async function startLocalRegistry(options: { docker?: Dockerode } = {}): Promise<LocalRegistry> {
+export async function startLocalRegistry(
+  options: {
+    docker?: Dockerode;
+    /** Address to listen on. Default 127.0.0.1; another address needs the engines' `--insecure-registry`. */
+    listenHost?: string;
+  } = {},
+): Promise<LocalRegistry> {
   const docker = options.docker ?? new Dockerode();
   const blobs = new Map<string, { content: Buffer; type: string }>();
   const manifests = new Map<string, Buffer>();
@@ -98,9 +104,10 @@ export async function startLocalRegistry(options: { docker?: Dockerode } = {}): 
       'Content-Type': 'application/json',
     });
   });
-  server.listen({ host: '127.0.0.1', port: 0 });
+  const listenHost = options.listenHost ?? '127.0.0.1';
+  server.listen({ host: listenHost, port: 0 });
   await once(server, 'listening');
-  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const host = `${listenHost}:${(server.address() as AddressInfo).port}`;
   return {
     host,
     get manifestRequests() {
