@@ -1,6 +1,15 @@
 export { WorkerConnectionLostError, WorkerProtocolError, WorkerRemoteError } from './errors.js';
 export { type ConnectLatentWorkerOptions, connectLatentWorker } from './latent-worker-wiring.js';
 export {
+  MsgpackChannel,
+  type MsgpackChannelOptions,
+  type MsgpackListener,
+  type MsgpackListenerLimits,
+  type MsgpackListenerOptions,
+  type MsgpackStartCommandRequest,
+  startMsgpackListener,
+} from './msgpack/index.js';
+export {
   BANANA_SIZE_LIMIT,
   type BananaLimits,
   DEFAULT_BANANA_LIMITS,

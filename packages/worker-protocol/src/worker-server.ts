@@ -1,4 +1,5 @@
 import { type Logger, publishOutput, Redactor, silentLogger } from '@latentci/core';
+import { type MsgpackListenerLimits, startMsgpackListener } from './msgpack/msgpack-listener.js';
 import { startPbListener } from './pb/pb-listener.js';
 import type { LoginAuthority, ProtocolChannel } from './protocol-channel.js';
 import { WorkerConnection, type WorkerConnectionOptions } from './worker-connection.js';
@@ -79,6 +80,8 @@ export type MsgpackListenerFactory = (options: {
   authority: LoginAuthority;
   onChannel(channel: ProtocolChannel): void;
   logger?: Logger;
+  redactor?: Redactor;
+  limits?: MsgpackListenerLimits;
 }) => Promise<Listener>;
 
 /**
@@ -197,15 +200,18 @@ export async function startWorkerServer(
       });
     }
     if (options.msgpack) {
-      if (!options.msgpackListener) {
-        throw new Error('msgpack listening needs the msgpack listener (src/msgpack/msgpack-listener.ts)');
-      }
-      started.msgpack = await options.msgpackListener({
+      const listen = options.msgpackListener ?? startMsgpackListener;
+      started.msgpack = await listen({
         host: options.msgpack.host ?? '127.0.0.1',
         port: options.msgpack.port,
         authority,
         onChannel,
         logger: safeLogger,
+        redactor,
+        limits: {
+          ...(options.loginTimeout !== undefined ? { handshakeTimeoutMs: options.loginTimeout * 1000 } : {}),
+          ...(options.maxPendingLogins !== undefined ? { maxPendingHandshakes: options.maxPendingLogins } : {}),
+        },
       });
     }
   } catch (error) {
