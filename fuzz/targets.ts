@@ -1,12 +1,12 @@
 import { Interpolate, isLatentError, Properties, parseMasterAddress, render } from '@latentci/core';
 import fc from 'fast-check';
+import { parseVolume } from '../packages/docker/src/volumes.js';
+import { appIdErrors } from '../packages/marathon/src/app-id.js';
 import { BananaDecoder, type BananaValue, DEFAULT_BANANA_LIMITS } from '../packages/worker-protocol/src/pb/banana.js';
 import { bananaishBytes, splitAt } from '../packages/worker-protocol/src/pb/codec.test-support.js';
 import { unjelly } from '../packages/worker-protocol/src/pb/jelly.js';
 import { PRE_LOGIN_LIMITS } from '../packages/worker-protocol/src/pb/pb-listener.js';
 import { markerReferences } from '../packages/worker-protocol/src/pb/transcript.test-support.js';
-import { parseVolume } from '../packages/docker/src/volumes.js';
-import { appIdErrors } from '../packages/marathon/src/app-id.js';
 
 /**
  * The fuzz targets of `pnpm fuzz`: parsers that take user configuration. Each property says the

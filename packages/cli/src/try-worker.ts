@@ -298,7 +298,6 @@ export async function tryWorker(
       backendAnswered = true;
     }),
   );
-  let pollConnections: ReturnType<typeof setInterval> | undefined;
   if (workerServer) {
     unsubscribe.push(
       workerServer.on('disconnect', ({ connection }) => worker.detached(connection)),

@@ -15,9 +15,12 @@ it('@latentci/docker exports exactly these names', () => {
       "InvalidVolumeError",
       "UnknownHostConfigKeyError",
       "WrongImagePlatformError",
+      "createDockerClient",
       "createDockerProvider",
       "createProvider",
+      "defaultDockerHost",
       "dockerLatentWorker",
+      "parseDockerHost",
     ]
   `);
 });

@@ -332,7 +332,11 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
       await listOrphans(owner, options),
       async (instance, signal) => {
         stopFollowing(instance.id);
-        await client.call('DELETE', `containers/${encodeURIComponent(instance.id)}`, { query: 'v=1&force=1', signal, accept: [404] });
+        await client.call('DELETE', `containers/${encodeURIComponent(instance.id)}`, {
+          query: 'v=1&force=1',
+          signal,
+          accept: [404],
+        });
       },
       options,
     );

@@ -231,7 +231,7 @@ export class MsgpackChannel implements ProtocolChannel {
     this.#closeListeners.push(listener);
   }
 
-  /** msgpack workers (3.7) never ask to shut down (§7.8): registered listeners are never called. */
+  /** msgpack workers (3.7) never ask to shut down: registered listeners are never called. */
   onShutdownRequest(listener: () => void): void {
     this.#shutdownListeners.push(listener);
   }
