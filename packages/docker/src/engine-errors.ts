@@ -32,6 +32,15 @@ const UNREACHABLE_CODES = new Set([
   'EPIPE',
 ]);
 
+/**
+ * Podman answers a value it refuses with HTTP 500, as for a server fault, with the Go error in
+ * `cause` ("invalid value abc for cpuset cpus"): that one is about the request, like Docker's 400.
+ */
+function isPodmanInvalidValue(status: number, json: unknown): boolean {
+  const cause = (json as { cause?: unknown } | null)?.cause;
+  return status === 500 && typeof cause === 'string' && /^invalid (value|argument)\b/i.test(cause);
+}
+
 /** The HTTP status of an engine answer, or undefined for transport errors. */
 export function engineStatusCode(error: unknown): number | undefined {
   const status = (error as EngineErrorShape | null)?.statusCode;
@@ -91,9 +100,9 @@ export function translateEngineError(error: unknown, dockerHost: string, fullAct
       { cause: error },
     );
   }
-  if (status !== undefined && REJECTED_REQUEST_STATUSES.has(status)) {
+  if (status !== undefined && (REJECTED_REQUEST_STATUSES.has(status) || isPodmanInvalidValue(status, shape.json))) {
     const why =
-      status === 400
+      status === 400 || status === 500
         ? 'a setting has a value the engine does not accept'
         : 'a setting is too large for the engine to accept';
     return new DockerRequestRejectedError(

@@ -8,7 +8,7 @@ import { type BuildOutputChunk, decodeBuildOutput } from './build-output.js';
 import { encodePathSegments } from './docker-names.js';
 import { engineStatusCode, translateEngineError } from './engine-errors.js';
 import { ImageNotFoundError } from './errors.js';
-import { findImage, type LocalImage, pullReference, runnableReference } from './image-reference.js';
+import { familiarTag, findImage, type LocalImage, pullReference, runnableReference } from './image-reference.js';
 
 /** Everything the image step needs, already rendered. */
 export interface ImagePlan {
@@ -56,7 +56,7 @@ async function lookUpImage(context: ImageContext, image: string): Promise<string
   const reference = runnableReference(image, found);
   // Buildbot's rule takes any local tag of a tag-less name: say so when the choice was not unique.
   const candidates = images.flatMap((candidate) =>
-    (candidate.RepoTags ?? []).filter((tag) => !image.includes(':') && tag.startsWith(`${image}:`)),
+    (candidate.RepoTags ?? []).map(familiarTag).filter((tag) => !image.includes(':') && tag.startsWith(`${image}:`)),
   );
   if (candidates.length > 1) {
     context.logger.log(

@@ -11,7 +11,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createDockerProvider } from './docker-provider.js';
 import { DockerRequestRejectedError, InvalidHostConfigValueError } from './errors.js';
 import { withEngine } from './test-engine.js';
-import { cleanUpMaster, docker, startRequest, uniqueMasterId, uniqueWorkerName } from './test-support.js';
+import {
+  cleanUpMaster,
+  docker,
+  engineIsPodman,
+  startRequest,
+  uniqueMasterId,
+  uniqueWorkerName,
+} from './test-support.js';
 import { importBusyboxImage } from './testing/busybox-image.js';
 import { type DockerTcpForwarder, startDockerTcpForwarder } from './testing/tcp-forwarder.js';
 
@@ -117,8 +124,13 @@ describe('defect 4 (#23): settings errors are configuration errors, not backend 
   it("the engine's 400 answers about a value are non-retryable configuration errors", async () => {
     const { error } = await startFails({ image: busyboxImage, hostconfig: { cpuset_cpus: 'abc' } });
     expect(error).toBeInstanceOf(DockerRequestRejectedError);
-    expect((error as DockerRequestRejectedError).statusCode).toBe(400);
-    expectConfigurationError(error, /refused to create container .* \(HTTP 400\): Invalid value abc for cpuset cpus/);
+    // Docker answers 400; Podman 500 with the Go error in `cause` ("invalid value abc for cpuset cpus").
+    const status = (await engineIsPodman()) ? 500 : 400;
+    expect((error as DockerRequestRejectedError).statusCode).toBe(status);
+    expectConfigurationError(
+      error,
+      new RegExp(`refused to create container .* \\(HTTP ${status}\\):.*invalid value abc for cpuset cpus`, 'i'),
+    );
   });
 
   it("the engine's 431 for an oversized value is a non-retryable configuration error", async () => {
