@@ -1,6 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { isAbortError, type Redactor } from '@latentci/core';
-import { abortableSleep } from './abortable-sleep.js';
+import { abortableSleep } from '@latentci/provider-utils';
 import {
   type KubernetesAnswer,
   KubernetesApiError,
