@@ -10,8 +10,9 @@ import { EXIT_CODES } from './exit-codes.js';
 import type { TryEvent } from './try-events.js';
 
 // `latentci try` with the real buildbot-worker 3.7 image (test-kit's ensureBuildbotWorkerImage):
-// the CLI answers Buildbot's PB, so it checks the real login, reads the worker's info and runs a
-// command on it. The CLI runs as a real process against the real Docker engine.
+// the CLI answers Buildbot's PB (and msgpack_experimental_v7 when the config asks for it), so it
+// checks the real login, reads the worker's info and runs a command on it. The CLI runs as a real
+// process against the real Docker engine.
 const cliDirectory = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(cliDirectory, 'src', 'bin.ts');
 const tsxLoader = pathToFileURL(createRequire(join(cliDirectory, 'package.json')).resolve('tsx')).href;
@@ -149,6 +150,77 @@ describe('latentci try with a real buildbot-worker', () => {
     expect(output).toContain('no buildmaster configured');
     expect(output).toMatch(/crashed/i);
     expect(code).toBe(EXIT_CODES.crashed);
+    expect(ourContainers()).toEqual([]);
+  }, 240_000);
+});
+
+// The image's buildbot.tac reads BUILDMASTER_PROTOCOL, which latentci sets from worker.masterProtocol.
+describe('latentci try with a real buildbot-worker over msgpack_experimental_v7', () => {
+  const msgpack = { masterProtocol: 'msgpack_experimental_v7' };
+
+  it('right password: logged in over msgpack (exit 0), shows the worker info, runs --run on it, removes the container', async () => {
+    const config = writeConfig('msgpack-right', {}, msgpack);
+    const { code, output } = await runCli(['try', config, '--timeout', '120', '--run', 'echo "hi over $(id -un)"']);
+    expect(output).toMatch(/✓ worker "real-msgpack-right" logged in from 172\.17\.\d+\.\d+/);
+    expect(output).toMatch(
+      /buildbot-worker 3\.7\.0-2 on host [0-9a-f]{12} \(posix\), basedir \/buildbot, over msgpack_experimental_v7/,
+    );
+    expect(output).toContain('┃ hi over buildbot');
+    expect(output).toContain('the command exited with 0');
+    expect(output).toContain('✔ ATTACHED');
+    expect(output).not.toContain(PASSWORD);
+    expect(code).toBe(EXIT_CODES.attached);
+    expect(ourContainers()).toEqual([]);
+  }, 240_000);
+
+  it('right password with --json: the result says the worker logged in over msgpack_experimental_v7', async () => {
+    const config = writeConfig('msgpack-json', {}, msgpack);
+    const { code, events } = await runCli(['try', config, '--json', '--timeout', '120']);
+    expect(code).toBe(EXIT_CODES.attached);
+    expect(events).toContainEqual(expect.objectContaining({ event: 'connection', protocol: 'msgpack' }));
+    expect(events.at(-1)).toMatchObject({
+      event: 'result',
+      outcome: 'attached',
+      authenticated: true,
+      worker: { version: '3.7.0-2', system: 'posix', basedir: '/buildbot', protocol: 'msgpack_experimental_v7' },
+    });
+  }, 240_000);
+
+  it('wrong password: reached but refused, exit 5 "wrong password for worker <name>"', async () => {
+    const config = writeConfig(
+      'msgpack-wrong',
+      {
+        command: [
+          'sh',
+          '-c',
+          'WORKERPASS=not-the-password exec /usr/bin/dumb-init twistd --pidfile= --nodaemon --python buildbot.tac',
+        ],
+      },
+      msgpack,
+    );
+    const { code, output } = await runCli(['try', config, '--timeout', '120']);
+    expect(output).toMatch(
+      /✗ login of "real-msgpack-wrong" from 172\.17\.\d+\.\d+ refused: wrong password for worker real-msgpack-wrong/,
+    );
+    expect(output).toContain('authentication failed: wrong password for worker real-msgpack-wrong');
+    expect(output).not.toContain(PASSWORD);
+    expect(code).toBe(EXIT_CODES.authenticationFailed);
+    expect(ourContainers()).toEqual([]);
+  }, 240_000);
+
+  it('a worker that speaks msgpack while worker.masterProtocol is pb: refused with a message saying so, exit 5', async () => {
+    const config = writeConfig('msgpack-unasked', {
+      command: [
+        'sh',
+        '-c',
+        'BUILDMASTER_PROTOCOL=msgpack_experimental_v7 exec /usr/bin/dumb-init twistd --pidfile= --nodaemon --python buildbot.tac',
+      ],
+    });
+    const { code, output } = await runCli(['try', config, '--timeout', '120']);
+    expect(output).toContain(
+      'authentication failed: the worker speaks msgpack_experimental_v7, but "worker.masterProtocol" is "pb"',
+    );
+    expect(code).toBe(EXIT_CODES.authenticationFailed);
     expect(ourContainers()).toEqual([]);
   }, 240_000);
 });

@@ -35,6 +35,11 @@ export interface TryFacts {
    * when the time ran out, and it reported no progress. The instance's network was never tested.
    */
   readonly unansweredBackend?: string | undefined;
+  /**
+   * What the unanswered backend was asked: `starting the instance` (default), or `listing its
+   * instances` (the check for an existing instance, before anything was started).
+   */
+  readonly unansweredStep?: 'starting the instance' | 'listing its instances' | undefined;
   /** The cleanup did not finish (budget exceeded, abandoned, or the stop failed): what may be left and how to remove it. */
   readonly leftBehind?: { readonly what: string; readonly reap: string; readonly why: string } | undefined;
 }
@@ -156,7 +161,10 @@ function diagnoseOutcome(facts: TryFacts): Diagnosis {
       outcome: 'backend-error',
       exitCode: EXIT_CODES.backendError,
       authenticated: null,
-      summary: `the backend (${facts.unansweredBackend}) did not answer: starting the instance had not returned after ${facts.timeoutSeconds}s, so no worker could connect and the master address was never tested`,
+      summary:
+        facts.unansweredStep === 'listing its instances'
+          ? `the backend (${facts.unansweredBackend}) did not answer: listing its instances had not returned after ${facts.timeoutSeconds}s, so nothing was started and the master address was never tested`
+          : `the backend (${facts.unansweredBackend}) did not answer: starting the instance had not returned after ${facts.timeoutSeconds}s, so no worker could connect and the master address was never tested`,
       hints: [
         'check that the backend address in the provider settings is right and that the backend answers there (for Docker: `docker -H <dockerHost> info`); an address that accepts connections but never answers is often a wrong port, or a proxy or firewall in between',
         'if the backend is only slow, raise --timeout',

@@ -1,4 +1,4 @@
-import { DEFAULT_TRY_TIMEOUT, TEARDOWN_BUDGET_SECONDS } from './try-worker.js';
+import { DEFAULT_TRY_TIMEOUT, TEARDOWN_BUDGET_SECONDS, TEARDOWN_GRACE_SECONDS } from './try-worker.js';
 
 export const MAIN_HELP = `latentci — try latent-worker configurations in seconds, and clean up after crashed masters
 
@@ -22,12 +22,14 @@ Starts one worker from <config> through the latent-worker lifecycle, listens whe
 told the master is (worker.masterFQDN / masterPort, default 172.17.0.1:9989), streams the
 instance's startup logs and image progress, and reports: attached, reached but authentication
 failed, crashed (with its last log lines), or timed out. Then removes everything it started.
-It answers both the probe's protocol and Buildbot's PB, so a real buildbot-worker logs in: a wrong
-password is reported as "wrong password for worker <name>" (exit 5), and the worker's own info
-(buildbot-worker version, host, OS) is shown.
+It answers the probe's protocol and Buildbot's PB, and msgpack when worker.masterProtocol is
+"msgpack_experimental_v7", so a real buildbot-worker logs in: a wrong password is reported as
+"wrong password for worker <name>" (exit 5), and the worker's own info (buildbot-worker version,
+host, OS, protocol) is shown.
 
 Options:
-  --timeout <seconds>   how long the worker gets to connect (default ${DEFAULT_TRY_TIMEOUT})
+  --timeout <seconds>   how long the worker gets to connect, the check for an existing instance
+                        and the start included (default ${DEFAULT_TRY_TIMEOUT})
   --keep                leave the instance running after it attached (remove it with latentci reap)
   --replace             remove an existing instance of the same worker and master id first (by
                         default try refuses: it may be another run's or a master's sharing the id)
@@ -41,10 +43,12 @@ Options:
 
 Exit codes: 0 attached (or reached, with --observe), 2 config error, 3 crashed before connecting,
 4 timed out / never connected, 5 reached but authentication failed, 6 backend error, 130 interrupted.
-Ctrl-C stops waiting and removes the instance. The cleanup is bounded: each stop gets
-${TEARDOWN_BUDGET_SECONDS}s and the whole teardown ${TEARDOWN_BUDGET_SECONDS + 5}s, whatever the backend does; a second Ctrl-C
-abandons it at once. Either way the output names what may be left and \`latentci reap <config>\`
-removes it.
+Time bound: once the config is loaded, try ends within --timeout + ${TEARDOWN_BUDGET_SECONDS + TEARDOWN_GRACE_SECONDS}s, whatever the backend
+does. --timeout covers everything up to the login; then the teardown gets ${TEARDOWN_BUDGET_SECONDS + TEARDOWN_GRACE_SECONDS}s in all (each stop
+${TEARDOWN_BUDGET_SECONDS}s). A backend that does not answer at all is reported after --timeout, with nothing
+started and nothing to tear down. Ctrl-C stops waiting and removes the instance; a second Ctrl-C
+abandons the cleanup at once. When the cleanup does not finish, the output names what may be left
+and \`latentci reap <config>\` removes it.
 `;
 
 const INSTANCE_OPTIONS = `Options:

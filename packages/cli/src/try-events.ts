@@ -67,6 +67,8 @@ export interface TryWorkerInfo {
   /** Python's `os.name` (`posix`, `nt`). */
   readonly system: string;
   readonly basedir?: string;
+  /** The protocol it logged in with: `pb` or `msgpack_experimental_v7`. */
+  readonly protocol: 'pb' | 'msgpack_experimental_v7';
 }
 
 export interface TryCommandResult {

@@ -53,6 +53,20 @@ describe('tryWorker on the in-memory reference provider', () => {
     expect(events).toContainEqual(expect.objectContaining({ event: 'state', to: LatentWorkerState.SUBSTANTIATED }));
   });
 
+  it('a worker.masterProtocol buildbot-worker does not speak is a configuration error (exit 2), before anything starts', async () => {
+    const { provider, config, events } = setup();
+    const result = await tryWorker(
+      { ...config, worker: { ...config.worker, masterProtocol: 'msgpack' } },
+      { master: '127.0.0.1:0', timeoutSeconds: 10, onEvent: (event) => events.push(event) },
+    );
+    expect(result).toMatchObject({ outcome: 'configuration-error', exitCode: EXIT_CODES.configurationError });
+    expect(result.summary).toBe(
+      '"worker.masterProtocol" is "msgpack", which buildbot-worker does not speak (it would exit at start): use "pb" (the default) or "msgpack_experimental_v7"',
+    );
+    expect(provider.liveInstances).toEqual([]);
+    expect(events.map((event) => event.event)).toEqual(['start', 'result']);
+  });
+
   it('never reveals the worker password in its events', async () => {
     const { events, run } = setup();
     await run();
@@ -160,6 +174,23 @@ describe('defect 2 (#23): --timeout beyond 2^31 − 1 ms', () => {
       process.off('warning', onWarning);
     }
     expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+});
+
+describe('defect 5 (#23): a password the redactor could not hide is refused, never printed', () => {
+  it('a password shorter than 4 characters, or with a line break, is a configuration error (exit 2) and appears in no event', async () => {
+    for (const password of ['q7z', 'first-line-secret\nsecond-line-secret']) {
+      const { provider, config, events } = setup();
+      const result = await tryWorker(
+        { ...config, worker: { ...config.worker, password } },
+        { master: '127.0.0.1:0', timeoutSeconds: 10, onEvent: (event) => events.push(event) },
+      );
+      expect(result).toMatchObject({ outcome: 'configuration-error', exitCode: EXIT_CODES.configurationError });
+      expect(result.summary).toMatch(/password must (have at least 4 characters|not contain line breaks)/);
+      const printed = JSON.stringify(events);
+      for (const part of password.split('\n')) expect(printed).not.toContain(part);
+      expect(provider.liveInstances).toEqual([]);
+    }
   });
 });
 

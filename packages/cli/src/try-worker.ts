@@ -1,4 +1,4 @@
-import { LatentWorker, type LatentWorkerState, type Logger, type Provider, Redactor } from '@latentci/core';
+import { LatentWorker, type LatentWorkerState, type Provider, Redactor } from '@latentci/core';
 import { type AttachServer, startAttachServer } from '@latentci/test-kit';
 import { startWorkerServer, type WorkerConnection, type WorkerServer } from '@latentci/worker-protocol';
 import { UsageError } from './cli-errors.js';
@@ -13,6 +13,7 @@ import {
 import { diagnose, type TryFacts } from './diagnosis.js';
 import { errorFacts } from './error-facts.js';
 import { formatHostPort, type HostPort, parseHostPort } from './listen-address.js';
+import { MSGPACK_PROTOCOL, masterProtocols, refusalWatcher, unexpectedMsgpackReason } from './master-protocols.js';
 import { type InstanceSighting, observeProvider } from './observed-provider.js';
 import { type ProtocolFront, startProtocolFront } from './protocol-front.js';
 import { providerFromConfig, providerLabel } from './provider/provider-from-config.js';
@@ -28,7 +29,7 @@ export const DEFAULT_TRY_TIMEOUT = 60;
  */
 export const TEARDOWN_BUDGET_SECONDS = 20;
 /** Extra seconds the whole shutdown gets beyond one stop's budget (waiting for an aborted start). */
-const TEARDOWN_GRACE_SECONDS = 5;
+export const TEARDOWN_GRACE_SECONDS = 5;
 /** How many of the instance's last log lines a result carries. */
 export const LAST_LOG_LINES = 20;
 
@@ -153,28 +154,42 @@ export async function tryWorker(
   });
 
   let provider: Provider;
+  let protocols: ReturnType<typeof masterProtocols>;
   try {
+    protocols = masterProtocols(config.worker.masterProtocol);
     provider = await providerFromConfig(config, { cwd: options.cwd });
   } catch (error) {
     return early(configurationFailure(error));
   }
 
+  // One budget, `--timeout`, for everything before the worker logs in: the check for an existing
+  // instance spends from it, and the start gets the rest.
+  const deadline = Date.now() + timeoutSeconds * 1000;
   if (options.replace !== true && typeof provider.listOrphans === 'function') {
     const masterId = config.worker.masterId ?? DEFAULT_MASTER_ID;
+    // setTimeout fires at once beyond 2^31 − 1 ms (≈ 24.8 days): such a check just waits.
+    const checkTimeout = AbortSignal.timeout(Math.min(timeoutSeconds * 1000, 2 ** 31 - 1));
     let existing: readonly { readonly id: string; readonly name?: string | undefined }[] = [];
     try {
       existing = await provider.listOrphans(
         { masterId, workerName: config.worker.name },
-        {
-          // A backend that never answers must not hold the try here: the start then reports it.
-          signal: AbortSignal.any([
-            ...(options.signal ? [options.signal] : []),
-            AbortSignal.timeout(Math.min(timeoutSeconds, 10) * 1000),
-          ]),
-        },
+        { signal: AbortSignal.any([...(options.signal ? [options.signal] : []), checkTimeout]) },
       );
-    } catch {
-      // The start will meet (and report) the same backend problem.
+    } catch (error) {
+      if (options.signal?.aborted) return early(error);
+      if (checkTimeout.aborted) {
+        // The backend did not answer a list within the whole budget: nothing was started, so
+        // there is nothing to tear down.
+        return finish({
+          interrupted: false,
+          attached: false,
+          connectionsSeen: 0,
+          refusals: [],
+          unansweredBackend: providerLabel(config),
+          unansweredStep: 'listing its instances',
+        });
+      }
+      // Any other failure: the start will meet (and report) the same backend problem.
     }
     if (existing.length > 0) {
       const names = existing.map((instance) => instance.name ?? instance.id).join(', ');
@@ -196,7 +211,7 @@ export async function tryWorker(
   let connectionsSeen = 0;
   let lastPeer = 'unknown';
   let buildbotWorker: WorkerConnection | undefined;
-  const pbRefusals: { reason: string; remoteAddress: string }[] = [];
+  const protocolRefusals: { reason: string; remoteAddress: string }[] = [];
   const decide: { resolve: (decision: Decision) => void } = { resolve: () => {} };
   const decided = new Promise<Decision>((resolve) => {
     decide.resolve = resolve;
@@ -209,16 +224,18 @@ export async function tryWorker(
         decide.resolve({ kind: 'reached' });
       });
     } else {
-      // One address, two protocols: the probe's and Buildbot's PB (real buildbot-workers), each
-      // served on 127.0.0.1 behind a front that tells them apart by their first bytes.
+      // One address, several protocols: the probe's, Buildbot's PB and (when the config asks the
+      // worker for it) msgpack, each served on 127.0.0.1 behind a front that tells them apart by
+      // their first bytes.
       server = await startAttachServer({ host: '127.0.0.1', port: 0 });
       workerServer = await startWorkerServer({
         pb: { host: '127.0.0.1', port: 0 },
-        logger: refusalWatcher((workerName, unknown) => {
+        ...(protocols.msgpack ? { msgpack: { host: '127.0.0.1', port: 0 } } : {}),
+        logger: refusalWatcher(config.worker.name, (workerName, unknown) => {
           const reason = unknown
             ? `unknown worker "${workerName}": this master only expects "${config.worker.name}"`
             : `wrong password for worker ${workerName}`;
-          pbRefusals.push({ reason, remoteAddress: lastPeer });
+          protocolRefusals.push({ reason, remoteAddress: lastPeer });
           emit({ event: 'login', workerName, accepted: false, remoteAddress: lastPeer, reason });
           decide.resolve({ kind: 'refused' });
         }),
@@ -226,11 +243,19 @@ export async function tryWorker(
       front = await startProtocolFront({
         host: target.host,
         port: target.port ?? DEFAULT_MASTER_PORT,
-        backends: { probe: server.port, pb: workerServer.addresses.pb?.port },
+        backends: {
+          probe: server.port,
+          pb: workerServer.addresses.pb?.port,
+          msgpack: workerServer.addresses.msgpack?.port,
+        },
         onConnection: (remoteAddress, protocol) => {
           connectionsSeen += 1;
           lastPeer = remoteAddress;
           emit({ event: 'connection', remoteAddress, protocol });
+          if (protocol === 'msgpack' && !protocols.msgpack) {
+            protocolRefusals.push({ reason: unexpectedMsgpackReason(config.worker.masterProtocol), remoteAddress });
+            decide.resolve({ kind: 'refused' });
+          }
         },
       });
     }
@@ -263,7 +288,8 @@ export async function tryWorker(
       masterId: config.worker.masterId ?? DEFAULT_MASTER_ID,
       masterFQDN: master,
       masterProtocol: config.worker.masterProtocol,
-      missingTimeout: timeoutSeconds,
+      // What the existing-instance check left of the budget (a positive number: 0 would disable it).
+      missingTimeout: Math.max((deadline - Date.now()) / 1000, 0.001),
       checkInstanceInterval: config.worker.checkInstanceInterval ?? DEFAULT_CLI_CHECK_INTERVAL,
       buildWaitTimeout: config.worker.buildWaitTimeout ?? 0,
       stopTimeout: teardownSeconds,
@@ -406,7 +432,7 @@ export async function tryWorker(
   const refusals = (server?.records ?? [])
     .filter((record) => !record.accepted)
     .map((record) => ({ reason: record.rejection ?? 'refused', remoteAddress: record.remoteAddress }))
-    .concat(pbRefusals);
+    .concat(protocolRefusals);
   if (server) connectionsSeen = Math.max(connectionsSeen, server.records.length);
   await closeListener();
 
@@ -467,16 +493,6 @@ function reapCommand(config: WorkerConfig | LoadedWorkerConfig): string {
     : `latentci reap <config> --master-id ${masterId}`;
 }
 
-/** A logger for the PB server that reports its refused logins (it logs them; it has no event for them). */
-function refusalWatcher(onRefusal: (workerName: string, unknown: boolean) => void): Logger {
-  return {
-    log(_level, message) {
-      const refused = /^invalid login from (unknown )?worker '([^']*)'/.exec(message);
-      if (refused) onRefusal(refused[2] ?? '', refused[1] !== undefined);
-    },
-  };
-}
-
 function describeWorker(connection: WorkerConnection): TryWorkerInfo {
   const { info } = connection;
   return {
@@ -484,6 +500,7 @@ function describeWorker(connection: WorkerConnection): TryWorkerInfo {
     host: info.host?.trim() || info.environ.HOSTNAME || 'unknown',
     system: [info.system, info.environ.OSTYPE].filter(Boolean).join(' ') || 'unknown',
     ...(info.basedir === undefined ? {} : { basedir: info.basedir }),
+    protocol: connection.protocol === 'msgpack' ? MSGPACK_PROTOCOL : 'pb',
   };
 }
 

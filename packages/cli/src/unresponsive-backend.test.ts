@@ -9,7 +9,7 @@ import { createDockerProvider } from '@latentci/docker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from './exit-codes.js';
 import type { TryEvent } from './try-events.js';
-import { tryWorker } from './try-worker.js';
+import { TEARDOWN_BUDGET_SECONDS, TEARDOWN_GRACE_SECONDS, tryWorker } from './try-worker.js';
 
 // Defect 1 of issue #23: a backend that accepts TCP but never answers, and config modules that
 // never finish loading. Nothing here reaches a real engine: the "engine" is a loopback listener
@@ -88,13 +88,58 @@ function jsonLines(text: string): Record<string, unknown>[] {
 }
 
 describe('defect 1 (#23): an unresponsive engine and a config that never loads cannot hold latentci try', () => {
-  it('an engine that accepts TCP and never answers: the verdict names the backend, and the teardown stays within its budget', async () => {
+  it('an engine that accepts TCP and never answers: the verdict names the backend after --timeout, with nothing started and nothing to tear down', async () => {
+    const events: TryEvent[] = [];
+    const started = Date.now();
+    const result = await tryWorker(silentConfig('silent-check'), {
+      master: '127.0.0.1:0',
+      timeoutSeconds: 2,
+      onEvent: (event) => events.push(event),
+    });
+    const seconds = (Date.now() - started) / 1000;
+    // The check for an existing instance spends the --timeout budget; nothing else follows.
+    expect(seconds).toBeGreaterThanOrEqual(1.9);
+    expect(seconds).toBeLessThan(2 + 1);
+    expect(result.outcome).toBe('backend-error');
+    expect(result.exitCode).toBe(EXIT_CODES.backendError);
+    expect(result.summary).toMatch(
+      /^the backend \(.*\) did not answer: listing its instances had not returned after 2s, so nothing was started/,
+    );
+    expect(result.instanceName).toBeUndefined();
+    expect(events.map((event) => event.event)).toEqual(['start', 'result']);
+  });
+
+  it('the CLI with --timeout 5 against a silent engine ends within the documented bound (--timeout + 25 s), in fact at --timeout', async () => {
+    const config = join(directory, 'silent-bound.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        provider: dockerProvider,
+        settings: { image: 'busybox:latest', dockerHost: silentHost },
+        worker: { name: 'silent-bound', masterId: 'latentci-silent-test' },
+      }),
+    );
+    const run = startCli(['try', config, '--timeout', '5', '--master', '127.0.0.1:0']);
+    // Measured from the start line: the config is loaded then (the bound starts there).
+    await waitFor(() => run.stdout().includes('latentci try:'), 'the start line');
+    const started = Date.now();
+    const code = await run.exited;
+    const seconds = (Date.now() - started) / 1000;
+    expect(seconds).toBeLessThan(5 + 3);
+    expect(seconds).toBeLessThan(5 + TEARDOWN_BUDGET_SECONDS + TEARDOWN_GRACE_SECONDS);
+    expect(code).toBe(EXIT_CODES.backendError);
+    expect(run.stdout() + run.stderr()).toContain('did not answer: listing its instances had not returned after 5s');
+  }, 60_000);
+
+  it('an engine that stops answering after the check: the verdict names the backend, and the teardown stays within its budget', async () => {
     const events: TryEvent[] = [];
     const started = Date.now();
     const result = await tryWorker(silentConfig('silent-budget'), {
       master: '127.0.0.1:0',
       timeoutSeconds: 1,
       teardownSeconds: 1,
+      // No check for an existing instance: the start itself meets the silent engine.
+      replace: true,
       onEvent: (event) => events.push(event),
     });
     const seconds = (Date.now() - started) / 1000;
@@ -122,6 +167,7 @@ describe('defect 1 (#23): an unresponsive engine and a config that never loads c
       master: '127.0.0.1:0',
       timeoutSeconds: 1,
       teardownSeconds: 120,
+      replace: true,
       abandon: abandon.signal,
       onEvent: (event) => {
         events.push(event);
@@ -150,7 +196,7 @@ describe('defect 1 (#23): an unresponsive engine and a config that never loads c
         worker: { name: 'silent-cli', masterId: 'latentci-silent-test' },
       }),
     );
-    const run = startCli(['try', config, '--timeout', '1', '--master', '127.0.0.1:0', '--json']);
+    const run = startCli(['try', config, '--timeout', '1', '--replace', '--master', '127.0.0.1:0', '--json']);
     await waitFor(() => run.stdout().includes('"event":"teardown"'), 'the teardown');
     run.child.kill('SIGINT');
     await waitFor(() => run.stderr().includes('interrupt again'), 'the first signal to be seen');

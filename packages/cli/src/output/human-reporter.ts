@@ -112,7 +112,7 @@ export function createHumanReporter(options: HumanReporterOptions): (event: TryE
         return;
       case 'worker-info':
         line(
-          `${stamp()}   buildbot-worker ${event.version} on host ${event.host} (${event.system})${event.basedir ? `, basedir ${event.basedir}` : ''}`,
+          `${stamp()}   buildbot-worker ${event.version} on host ${event.host} (${event.system})${event.basedir ? `, basedir ${event.basedir}` : ''}, over ${event.protocol === 'pb' ? 'PB' : event.protocol}`,
         );
         return;
       case 'run':
