@@ -1,5 +1,3 @@
-import type { Logger } from '@latentci/core';
-
 /** Buildbot's name of the msgpack protocol, as a worker's `BUILDMASTER_PROTOCOL` must spell it. */
 export const MSGPACK_PROTOCOL = 'msgpack_experimental_v7';
 
@@ -29,23 +27,4 @@ export function masterProtocols(masterProtocol: string | undefined): { readonly 
 /** Why a msgpack connection is turned away when the config did not ask for msgpack. */
 export function unexpectedMsgpackReason(masterProtocol: string | undefined): string {
   return `the worker speaks ${MSGPACK_PROTOCOL}, but "worker.masterProtocol" is "${masterProtocol ?? 'pb'}": set it to "${MSGPACK_PROTOCOL}" (and have your master listen for msgpack), or make the image speak PB`;
-}
-
-/**
- * A logger for the worker-protocol server that reports its refused logins (it logs them; it has
- * no event for them): PB's `invalid login from [unknown ]worker '<name>'`, msgpack's
- * `login refused for worker "<name>"`. `expected` tells a wrong password from an unknown name.
- */
-export function refusalWatcher(expected: string, onRefusal: (workerName: string, unknown: boolean) => void): Logger {
-  return {
-    log(_level, message) {
-      const pb = /^invalid login from (unknown )?worker '([^']*)'/.exec(message);
-      if (pb) {
-        onRefusal(pb[2] ?? '', pb[1] !== undefined);
-        return;
-      }
-      const msgpack = /login refused for worker "([^"]*)"/.exec(message);
-      if (msgpack) onRefusal(msgpack[1] ?? '', msgpack[1] !== expected);
-    },
-  };
 }

@@ -1,5 +1,11 @@
 import { LatentWorker, type LatentWorkerState, type Provider, Redactor } from '@latentci/core';
-import { type AttachServer, startAttachServer } from '@latentci/test-kit';
+import {
+  type AttachServer,
+  type ProtocolFront,
+  startAttachServer,
+  startProtocolFront,
+  watchLoginRefusals,
+} from '@latentci/test-kit';
 import { startWorkerServer, type WorkerConnection, type WorkerServer } from '@latentci/worker-protocol';
 import { UsageError } from './cli-errors.js';
 import {
@@ -13,9 +19,8 @@ import {
 import { diagnose, type TryFacts } from './diagnosis.js';
 import { errorFacts } from './error-facts.js';
 import { formatHostPort, type HostPort, parseHostPort } from './listen-address.js';
-import { MSGPACK_PROTOCOL, masterProtocols, refusalWatcher, unexpectedMsgpackReason } from './master-protocols.js';
+import { MSGPACK_PROTOCOL, masterProtocols, unexpectedMsgpackReason } from './master-protocols.js';
 import { type InstanceSighting, observeProvider } from './observed-provider.js';
-import { type ProtocolFront, startProtocolFront } from './protocol-front.js';
 import { providerFromConfig, providerLabel } from './provider/provider-from-config.js';
 import { startTcpObserver, type TcpObserver } from './tcp-observer.js';
 import type { TryCommandResult, TryEvent, TryResult, TryWorkerInfo } from './try-events.js';
@@ -231,14 +236,17 @@ export async function tryWorker(
       workerServer = await startWorkerServer({
         pb: { host: '127.0.0.1', port: 0 },
         ...(protocols.msgpack ? { msgpack: { host: '127.0.0.1', port: 0 } } : {}),
-        logger: refusalWatcher(config.worker.name, (workerName, unknown) => {
-          const reason = unknown
-            ? `unknown worker "${workerName}": this master only expects "${config.worker.name}"`
-            : `wrong password for worker ${workerName}`;
-          protocolRefusals.push({ reason, remoteAddress: lastPeer });
-          emit({ event: 'login', workerName, accepted: false, remoteAddress: lastPeer, reason });
-          decide.resolve({ kind: 'refused' });
-        }),
+        logger: watchLoginRefusals(
+          (name) => name === config.worker.name,
+          (workerName, unknown) => {
+            const reason = unknown
+              ? `unknown worker "${workerName}": this master only expects "${config.worker.name}"`
+              : `wrong password for worker ${workerName}`;
+            protocolRefusals.push({ reason, remoteAddress: lastPeer });
+            emit({ event: 'login', workerName, accepted: false, remoteAddress: lastPeer, reason });
+            decide.resolve({ kind: 'refused' });
+          },
+        ),
       });
       front = await startProtocolFront({
         host: target.host,

@@ -7,7 +7,10 @@ export {
 export * from './attach/attach-latent-worker.js';
 export * from './attach/attach-protocol.js';
 export * from './attach/attach-server.js';
+export * from './attach/login-refusals.js';
 export * from './attach/probe-client.js';
+export * from './attach/protocol-front.js';
+export * from './attach/real-worker-attach-server.js';
 export * from './buildbot-worker/buildbot-worker-image.js';
 export { CONFORMANCE_CASES, type ConformanceCase } from './conformance/cases.js';
 export {

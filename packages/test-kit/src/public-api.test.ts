@@ -48,6 +48,9 @@ it('@latentci/test-kit exports exactly these names', () => {
       "parseAttachHello",
       "probeImageTag",
       "startAttachServer",
+      "startProtocolFront",
+      "startRealWorkerAttachServer",
+      "watchLoginRefusals",
     ]
   `);
 });

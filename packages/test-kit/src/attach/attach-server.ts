@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { type Logger, REDACTED, silentLogger } from '@latentci/core';
+import { AttachBook } from './attach-book.js';
 import {
   ATTACH_ACCEPTED,
   ATTACH_DENIED,
@@ -112,19 +113,6 @@ export interface AttachServer {
   close(): Promise<void>;
 }
 
-interface Expectation {
-  readonly password: ExpectedPassword;
-  readonly handlers: AttachHandlers;
-}
-
-interface Waiter {
-  readonly name: string;
-  readonly settle: (record: AttachRecord) => 'resolve' | 'reject' | 'ignore';
-  readonly rejection: ((record: AttachRecord) => Error) | undefined;
-  readonly resolve: (record: AttachRecord) => void;
-  readonly reject: (error: Error) => void;
-}
-
 /**
  * Starts an attach server. Probe workers (see `ensureProbeImage`) connect to it with the
  * environment contract; the server checks the name/password they present against `expectWorker`
@@ -165,11 +153,9 @@ class AttachServerImplementation implements AttachServer {
   readonly #server: Server;
   readonly #logger: Logger;
   readonly #environmentTimeoutMs: number;
-  readonly #expectations = new Map<string, Expectation>();
-  readonly #records: AttachRecord[] = [];
+  readonly #book = new AttachBook();
   readonly #sockets = new Set<Socket>();
   readonly #connections = new Map<Socket, { name: string; connection: AttachConnection }>();
-  readonly #waiters = new Set<Waiter>();
   #closed: Promise<void> | undefined;
 
   constructor(server: Server, host: string, port: number, options: StartAttachServerOptions) {
@@ -183,7 +169,7 @@ class AttachServerImplementation implements AttachServer {
   }
 
   get records(): readonly AttachRecord[] {
-    return [...this.#records];
+    return this.#book.records;
   }
 
   get openConnections(): number {
@@ -195,45 +181,23 @@ class AttachServerImplementation implements AttachServer {
     password: ExpectedPassword,
     handlers: AttachHandlers | AttachHandlers['onAttach'] = {},
   ): () => void {
-    const expectation: Expectation = {
-      password,
-      handlers: typeof handlers === 'function' ? { onAttach: handlers } : handlers,
-    };
-    this.#expectations.set(name, expectation);
-    return () => {
-      if (this.#expectations.get(name) === expectation) this.#expectations.delete(name);
-    };
+    return this.#book.expectWorker(name, password, handlers);
   }
 
   forgetWorker(name: string): void {
-    this.#expectations.delete(name);
+    this.#book.forgetWorker(name);
   }
 
   waitForAttach(name: string, options: WaitOptions = {}): Promise<AttachRecord> {
-    return this.#wait(
-      name,
-      (record) => (record.accepted ? 'resolve' : 'reject'),
-      (record) =>
-        new Error(
-          `attach server refused worker "${name}" from ${record.remoteAddress}: ${record.rejection ?? 'refused'}`,
-        ),
-      'attach',
-      options,
-    );
+    return this.#book.waitForAttach(name, options);
   }
 
   waitForRecord(name: string, options: WaitOptions = {}): Promise<AttachRecord> {
-    return this.#wait(name, () => 'resolve', undefined, 'connect', options);
+    return this.#book.waitForRecord(name, options);
   }
 
   waitForDetach(name: string, options: WaitOptions = {}): Promise<AttachRecord> {
-    return this.#wait(
-      name,
-      (record) => (record.accepted && record.detachedAt !== undefined ? 'resolve' : 'ignore'),
-      undefined,
-      'detach',
-      options,
-    );
+    return this.#book.waitForDetach(name, options);
   }
 
   async disconnect(name: string): Promise<void> {
@@ -250,80 +214,10 @@ class AttachServerImplementation implements AttachServer {
     this.#closed ??= (async () => {
       const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
       for (const socket of this.#sockets) socket.destroy();
-      for (const waiter of this.#waiters)
-        waiter.reject(new Error(`attach server closed while waiting for "${waiter.name}"`));
-      this.#waiters.clear();
+      this.#book.close();
       await closed;
     })();
     return this.#closed;
-  }
-
-  #wait(
-    name: string,
-    settle: (record: AttachRecord) => 'resolve' | 'reject' | 'ignore',
-    rejection: ((record: AttachRecord) => Error) | undefined,
-    what: string,
-    options: WaitOptions,
-  ): Promise<AttachRecord> {
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    for (const record of this.#records) {
-      if (record.workerName !== name) continue;
-      const outcome = settle(record);
-      if (outcome === 'resolve') return Promise.resolve(record);
-      if (outcome === 'reject' && rejection) return Promise.reject(rejection(record));
-    }
-    if (this.#closed) return Promise.reject(new Error(`attach server is closed; cannot wait for "${name}"`));
-    return new Promise<AttachRecord>((resolve, reject) => {
-      const signal = options.signal;
-      const cleanup = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#waiters.delete(waiter);
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(signal?.reason ?? new Error('aborted'));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`worker "${name}" did not ${what} within ${timeoutMs} ms; ${this.#describeRecords()}`));
-      }, timeoutMs);
-      const waiter: Waiter = {
-        name,
-        settle: (record) => {
-          const outcome = settle(record);
-          return outcome === 'reject' && !rejection ? 'ignore' : outcome;
-        },
-        rejection,
-        resolve: (record) => {
-          cleanup();
-          resolve(record);
-        },
-        reject: (error) => {
-          cleanup();
-          reject(error);
-        },
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(waiter);
-    });
-  }
-
-  #describeRecords(): string {
-    if (this.#records.length === 0) return 'no worker connected to the attach server at all';
-    return `the attach server saw: ${this.#records
-      .map((r) => `"${r.workerName}" from ${r.remoteAddress} (${r.accepted ? 'accepted' : `refused: ${r.rejection}`})`)
-      .join(', ')}`;
-  }
-
-  #notify(record: AttachRecord): void {
-    for (const waiter of [...this.#waiters]) {
-      if (waiter.name !== record.workerName) continue;
-      const outcome = waiter.settle(record);
-      if (outcome === 'resolve') waiter.resolve(record);
-      else if (outcome === 'reject' && waiter.rejection) waiter.reject(waiter.rejection(record));
-    }
   }
 
   #handle(socket: Socket): void {
@@ -364,13 +258,8 @@ class AttachServerImplementation implements AttachServer {
     const second = await lines.next(this.#environmentTimeoutMs);
     const reportedEnvironment = second === undefined ? undefined : parseAttachEnvironment(second);
 
-    const expectation = this.#expectations.get(hello.workerName);
-    const expectedPassword =
-      expectation === undefined
-        ? undefined
-        : typeof expectation.password === 'function'
-          ? expectation.password()
-          : expectation.password;
+    const expectation = this.#book.expectation(hello.workerName);
+    const expectedPassword = this.#book.expectedPassword(hello.workerName);
     const passwordMatched = expectedPassword !== undefined && hello.password === expectedPassword;
     let environment: Record<string, string> | undefined;
     let environmentPasswordMatched: boolean | undefined;
@@ -418,18 +307,16 @@ class AttachServerImplementation implements AttachServer {
     }
     if (rejection !== undefined) {
       record.rejection = rejection;
-      this.#records.push(record);
+      this.#book.add(record);
       this.#logger.log('info', 'attach server: refused a worker', {
         workerName: hello.workerName,
         remoteAddress,
         rejection,
       });
       if (!socket.destroyed) socket.end(`${ATTACH_DENIED}\n`);
-      this.#notify(record);
       return;
     }
     record.accepted = true;
-    this.#records.push(record);
     this.#logger.log('info', 'attach server: worker attached', { workerName: hello.workerName, remoteAddress });
     if (socket.destroyed) {
       record.detachedAt = Date.now();
@@ -446,10 +333,10 @@ class AttachServerImplementation implements AttachServer {
         } catch {
           // A detach handler's failure must not break the server.
         }
-        this.#notify(record);
+        this.#book.changed(record);
       });
     }
-    this.#notify(record);
+    this.#book.add(record);
   }
 }
 

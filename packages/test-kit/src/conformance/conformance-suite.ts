@@ -3,7 +3,15 @@ import { CONFORMANCE_CASES, type ConformanceCase } from './cases.js';
 import { CaseHarness } from './harness.js';
 import type { ConformanceOptions } from './options.js';
 
-const KNOWN_OPTIONS = new Set(['test', 'createProvider', 'backend', 'attachTimeout', 'cleanupTimeout', 'name']);
+const KNOWN_OPTIONS = new Set([
+  'test',
+  'createProvider',
+  'backend',
+  'attachTimeout',
+  'cleanupTimeout',
+  'name',
+  'realWorker',
+]);
 
 /** A registered case, as {@link collectConformanceCases} returns it. */
 export interface CollectedCase {

@@ -15,6 +15,7 @@ import {
 } from '@latentci/core';
 import { attachLatentWorker } from '../attach/attach-latent-worker.js';
 import { type AttachServer, DOCKER_BRIDGE_GATEWAY, startAttachServer } from '../attach/attach-server.js';
+import { startRealWorkerAttachServer } from '../attach/real-worker-attach-server.js';
 import type { CaseContext, ConformanceOptions, WorkerKind } from './options.js';
 
 /** Every event a `LatentWorker` emits: the secrets case listens to all of them. */
@@ -118,7 +119,7 @@ export class CaseHarness<Settings> {
   async server(): Promise<AttachServer> {
     if (!this.#server) {
       const backend = this.options.backend;
-      this.#server = await startAttachServer({ host: backend.listenHost ?? this.masterHost, logger: this.logger });
+      this.#server = await this.#startServer(backend.listenHost ?? this.masterHost);
       this.#servers.push(this.#server);
     }
     return this.#server;
@@ -126,9 +127,15 @@ export class CaseHarness<Settings> {
 
   /** An extra attach server (the IPv6 case). */
   async extraServer(host: string): Promise<AttachServer> {
-    const server = await startAttachServer({ host, logger: this.logger });
+    const server = await this.#startServer(host);
     this.#servers.push(server);
     return server;
+  }
+
+  /** The probe's attach server, or in `realWorker` mode one that answers Buildbot's PB and msgpack logins. */
+  #startServer(host: string): Promise<AttachServer> {
+    const start = this.options.realWorker === true ? startRealWorkerAttachServer : startAttachServer;
+    return start({ host, logger: this.logger });
   }
 
   /**

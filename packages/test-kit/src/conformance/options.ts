@@ -122,4 +122,12 @@ export interface ConformanceOptions<Settings> {
   readonly cleanupTimeout?: number;
   /** Prefix for case names. Default: `<provider> on <backend>`. */
   readonly name?: string;
+  /**
+   * Real-worker mode: the same cases with a real `buildbot-worker` and a real login. The attach
+   * server answers Buildbot's PB (and msgpack_experimental_v7) with `@latentci/worker-protocol`
+   * instead of the probe's protocol, so `backend.workerSettings('attaching')` and the per-build
+   * settings must start a real buildbot-worker image (`ensureBuildbotWorkerImage()`). Default
+   * `false`: the probe, which starts in well under a second.
+   */
+  readonly realWorker?: boolean;
 }
