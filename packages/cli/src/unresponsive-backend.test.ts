@@ -48,6 +48,20 @@ function silentConfig(name: string) {
   };
 }
 
+/** A JSON config file for the CLI whose Docker engine is the silent listener. */
+function writeSilentConfigFile(file: string, name: string): string {
+  const config = join(directory, file);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      provider: dockerProvider,
+      settings: { image: 'busybox:latest', dockerHost: silentHost },
+      worker: { name, masterId: 'latentci-silent-test' },
+    }),
+  );
+  return config;
+}
+
 function startCli(args: readonly string[]) {
   const child = spawn(process.execPath, ['--import', tsxLoader, bin, ...args], {
     cwd: directory,
@@ -110,15 +124,7 @@ describe('defect 1 (#23): an unresponsive engine and a config that never loads c
   });
 
   it('the CLI with --timeout 5 against a silent engine ends within the documented bound (--timeout + 25 s), in fact at --timeout', async () => {
-    const config = join(directory, 'silent-bound.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        provider: dockerProvider,
-        settings: { image: 'busybox:latest', dockerHost: silentHost },
-        worker: { name: 'silent-bound', masterId: 'latentci-silent-test' },
-      }),
-    );
+    const config = writeSilentConfigFile('silent-bound.json', 'silent-bound');
     const run = startCli(['try', config, '--timeout', '5', '--master', '127.0.0.1:0']);
     // Measured from the start line: the config is loaded then (the bound starts there).
     await waitFor(() => run.stdout().includes('latentci try:'), 'the start line');
@@ -187,15 +193,7 @@ describe('defect 1 (#23): an unresponsive engine and a config that never loads c
   });
 
   it('the CLI: two Ctrl-C during a hung teardown end it at once, naming what may be left and `latentci reap`', async () => {
-    const config = join(directory, 'silent.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        provider: dockerProvider,
-        settings: { image: 'busybox:latest', dockerHost: silentHost },
-        worker: { name: 'silent-cli', masterId: 'latentci-silent-test' },
-      }),
-    );
+    const config = writeSilentConfigFile('silent.json', 'silent-cli');
     const run = startCli(['try', config, '--timeout', '1', '--replace', '--master', '127.0.0.1:0', '--json']);
     await waitFor(() => run.stdout().includes('"event":"teardown"'), 'the teardown');
     run.child.kill('SIGINT');
