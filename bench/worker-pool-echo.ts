@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { LatentWorker, WorkerPool } from '@latentci/core';
 import { connectLatentWorker, startWorkerServer, type WorkerConnection } from '@latentci/worker-protocol';
 import {
   buildbotWorkerProcessProvider,
   type ProcessInstance,
 } from '../tests/support/buildbot-worker-process-provider.js';
-import { compare, type Figure } from './statistics.js';
+import { compare, type Figure, single } from './statistics.js';
 
 /** Milliseconds from `start` until the first output of `echo` on `connection`. */
 async function firstOutput(connection: WorkerConnection, start: number): Promise<number> {
@@ -19,6 +22,20 @@ async function firstOutput(connection: WorkerConnection, start: number): Promise
   );
   if (first === undefined) throw new Error('echo printed nothing');
   return first;
+}
+
+/**
+ * The worker's own floor: `bench/pb-echo-floor.py`, a plain Twisted PB master (no Buildbot, no
+ * latentci) timing remote startCommand (the same `echo` step) → first update on a real worker,
+ * run by the Python of twistd3 (it has Twisted).
+ */
+async function twistedFloor(rounds: number): Promise<{ firstUpdate: number[]; complete: number[] }> {
+  const { stdout: where } = await promisify(execFile)('sh', ['-c', 'command -v twistd3']);
+  const shebang = (await readFile(where.trim(), 'utf8')).split('\n')[0] ?? '';
+  const python = shebang.startsWith('#!') ? shebang.slice(2).trim().split(' ')[0] : 'python3';
+  const script = new URL('./pb-echo-floor.py', import.meta.url).pathname;
+  const { stdout } = await promisify(execFile)(python ?? 'python3', [script, String(rounds)], { timeout: 300_000 });
+  return JSON.parse(stdout) as { firstUpdate: number[]; complete: number[] };
 }
 
 /**
@@ -72,15 +89,23 @@ export async function measureWorkerPoolEcho(options: { quick: boolean }): Promis
     await provider.stopAll();
     await server.close();
   }
+  const twisted = await twistedFloor(rounds);
+  const group = `worker pool (real buildbot-worker over PB, ${rounds} leases)`;
   return [
     {
-      ...compare(
-        `worker pool (real buildbot-worker over PB, ${rounds} leases)`,
-        'warm acquire → first output byte of echo',
-        ours,
-        floor,
-      ),
+      ...compare(group, 'warm acquire → first output byte of echo', ours, floor),
       note: 'goal p50 ≤ 25 ms; floor: the same echo on a connection in hand',
     },
+    {
+      ...compare(group, 'echo on a connection in hand → first output byte', floor, twisted.firstUpdate),
+      note: 'floor: plain Twisted PB master, startCommand → first update (the worker sends its updates when echo ends)',
+    },
+    single(
+      group,
+      'plain Twisted PB master: startCommand → complete',
+      twisted.complete,
+      'ms',
+      'the worker buffers output (64 KiB / 5 s) and flushes it at the end: first update ≈ complete',
+    ),
   ];
 }
