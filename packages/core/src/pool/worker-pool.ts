@@ -339,7 +339,7 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
   #handOver(waiter: Waiter<Instance, Connection>): void {
     const start = waiter.start;
     waiter.start = undefined;
-    if (!start || start.slot !== 'starting') return;
+    if (start?.slot !== 'starting') return;
     const heir = this.#waiters.find((each) => !each.settled && !each.start && this.#serves(start, each));
     if (heir) heir.start = start;
   }
