@@ -1,10 +1,12 @@
 """The raw floor of `echo` on a buildbot-worker: a plain Twisted PB master (no Buildbot, no
 latentci) and a real buildbot-worker 3.7. Prints, as JSON, milliseconds from calling the worker's
-remote startCommand (a shell step running `echo`) to its first remote_update and to remote_complete.
+remote startCommand (a shell step running `echo`) to its first remote_update and to remote_complete,
+the round trip of a remote print, and the echo process's own elapsedTime (spawn → exit, as the
+worker reports it).
 
     python3 bench/pb-echo-floor.py [rounds]      (the Python that runs twistd3: it has Twisted)
 """
-import json, shutil, subprocess, sys, tempfile, time
+import json, re, shutil, subprocess, sys, tempfile, time
 from twisted.internet import reactor, defer, task
 from twisted.spread import pb
 from twisted.cred import portal, checkers
@@ -28,9 +30,14 @@ class Cmd(pb.Referenceable):
         self.t0 = t0
         self.first = None
         self.done = defer.Deferred()
+        self.text = ''
     def remote_update(self, updates):
         if self.first is None: self.first = time.perf_counter() - self.t0
+        self.text += repr(updates)
         return 0
+    def elapsed(self):
+        found = re.search(r'elapsedTime=([0-9.]+)', self.text)
+        return float(found.group(1)) * 1000 if found else float('nan')
     def remote_complete(self, failure=None):
         self.done.callback(time.perf_counter() - self.t0)
         return None
@@ -44,7 +51,7 @@ def main(port):
     mind = yield got_mind
     builders = yield mind.callRemote('setBuilderList', [('b', 'b')])
     builder = builders['b']
-    firsts, completes, pings = [], [], []  # the first round warms up and is not counted
+    firsts, completes, pings, processes = [], [], [], []  # the first round warms up and is not counted
     for i in range(ROUNDS + 1):
         t0 = time.perf_counter(); yield mind.callRemote('print', message='ping'); ping = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -52,9 +59,9 @@ def main(port):
         yield builder.callRemote('startCommand', cmd, str(i), 'shell', ARGS)
         total = yield cmd.done
         if i > 0:
-            firsts.append(cmd.first * 1000); completes.append(total * 1000); pings.append(ping * 1000)
+            firsts.append(cmd.first * 1000); completes.append(total * 1000); pings.append(ping * 1000); processes.append(cmd.elapsed())
         yield task.deferLater(reactor, 0.05, lambda: None)
-    print(json.dumps({'firstUpdate': firsts, 'complete': completes, 'printRoundTrip': pings}))
+    print(json.dumps({'firstUpdate': firsts, 'complete': completes, 'printRoundTrip': pings, 'processElapsed': processes}))
     reactor.stop()
 
 checker = checkers.InMemoryUsernamePasswordDatabaseDontUse(); checker.addUser(NAME.encode(), PASSWORD.encode())

@@ -24,18 +24,25 @@ async function firstOutput(connection: WorkerConnection, start: number): Promise
   return first;
 }
 
+interface TwistedFloor {
+  readonly firstUpdate: number[];
+  readonly complete: number[];
+  readonly printRoundTrip: number[];
+  readonly processElapsed: number[];
+}
+
 /**
  * The worker's own floor: `bench/pb-echo-floor.py`, a plain Twisted PB master (no Buildbot, no
  * latentci) timing remote startCommand (the same `echo` step) → first update on a real worker,
  * run by the Python of twistd3 (it has Twisted).
  */
-async function twistedFloor(rounds: number): Promise<{ firstUpdate: number[]; complete: number[] }> {
+async function twistedFloor(rounds: number): Promise<TwistedFloor> {
   const { stdout: where } = await promisify(execFile)('sh', ['-c', 'command -v twistd3']);
   const shebang = (await readFile(where.trim(), 'utf8')).split('\n')[0] ?? '';
   const python = shebang.startsWith('#!') ? shebang.slice(2).trim().split(' ')[0] : 'python3';
   const script = new URL('./pb-echo-floor.py', import.meta.url).pathname;
   const { stdout } = await promisify(execFile)(python ?? 'python3', [script, String(rounds)], { timeout: 300_000 });
-  return JSON.parse(stdout) as { firstUpdate: number[]; complete: number[] };
+  return JSON.parse(stdout) as TwistedFloor;
 }
 
 /**
@@ -107,5 +114,13 @@ export async function measureWorkerPoolEcho(options: { quick: boolean }): Promis
       'ms',
       'the worker buffers output (64 KiB / 5 s) and flushes it at the end: first update ≈ complete',
     ),
+    single(
+      group,
+      'inside the worker: echo process spawn → exit (its elapsedTime)',
+      twisted.processElapsed,
+      'ms',
+      'Twisted spawnProcess of the worker: most of the floor',
+    ),
+    single(group, 'plain Twisted PB master: print round trip', twisted.printRoundTrip, 'ms', 'one PB round trip'),
   ];
 }
