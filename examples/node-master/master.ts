@@ -187,7 +187,8 @@ function summary(job: Job, result: JobResult): string {
 async function main(argv: readonly string[]): Promise<number> {
   const artifactsIndex = argv.indexOf('--artifacts');
   const artifactsDirectory = artifactsIndex >= 0 ? argv[artifactsIndex + 1] : undefined;
-  const files = argv.filter((_, index) => index !== artifactsIndex && index !== artifactsIndex + 1);
+  const files =
+    artifactsIndex < 0 ? [...argv] : argv.filter((_, index) => index < artifactsIndex || index > artifactsIndex + 1);
   if (files.length === 0) {
     process.stderr.write('usage: tsx master.ts <job.json> [more-jobs.json …] [--artifacts <dir>]\n');
     return 2;
