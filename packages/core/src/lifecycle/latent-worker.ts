@@ -1,12 +1,13 @@
 import { assertProvider } from '../contract/assert-provider.js';
 import type {
+  InstanceEventSink,
   InstanceHandle,
   MasterAddress,
   Provider,
   StartInstanceRequest,
   StopTarget,
 } from '../contract/provider.js';
-import { publishOutput } from '../diagnostics/channels.js';
+import { outputObserved, publishOutput } from '../diagnostics/channels.js';
 import {
   BackendError,
   CannotSubstantiateError,
@@ -135,6 +136,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   readonly #missingTimer: OneShotTimer;
   readonly #buildWaitTimer: OneShotTimer;
   readonly #checkTimer: OneShotTimer;
+  readonly #stopDeadline: OneShotTimer;
   readonly #quarantine: Quarantine;
   #paused = false;
   #busyBuilds = 0;
@@ -145,6 +147,19 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   readonly #background = new Set<Promise<unknown>>();
   #shutdown: Promise<void> | undefined;
   #signal: AbortSignal | undefined;
+  /** Where the instance's output and progress go: one sink for every start. */
+  readonly #instanceEvents: InstanceEventSink = {
+    log: (line, stream = 'stdout') => {
+      const clean = this.#redactor.redact(line);
+      this.#log('debug', `worker ${this.name}: ${clean}`, { stream });
+      this.#events.emit('log', { line: clean, stream });
+    },
+    progress: (progress) => {
+      // Redacting copies the payload: only when somebody receives it.
+      if (!this.#events.hasListeners('progress') && !outputObserved()) return;
+      this.#events.emit('progress', this.#redactor.redactValue(progress));
+    },
+  };
   readonly #onSignalAbort = () => {
     this.shutdown().catch((error: unknown) =>
       this.#log('error', `while stopService worker ${this.name}: ${errorMessage(error)}`),
@@ -170,6 +185,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
     this.#missingTimer = new OneShotTimer(this.#clock);
     this.#buildWaitTimer = new OneShotTimer(this.#clock);
     this.#checkTimer = new OneShotTimer(this.#clock);
+    this.#stopDeadline = new OneShotTimer(this.#clock);
     this.#quarantine = new Quarantine(this.#clock, {
       entered: (seconds) => {
         this.#log('info', `${this.name} has been put in quarantine for ${seconds}s`);
@@ -408,14 +424,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
       masterPort: this.#timings.masterPort,
       masterProtocol: this.#timings.masterProtocol,
       properties,
-      events: {
-        log: (line, stream = 'stdout') => {
-          const clean = this.#redactor.redact(line);
-          this.#log('debug', `worker ${this.name}: ${clean}`, { stream });
-          this.#events.emit('log', { line: clean, stream });
-        },
-        progress: (progress) => this.#events.emit('progress', this.#redactor.redactValue(progress)),
-      },
+      events: this.#instanceEvents,
     });
     return { request, hasSettings, settings };
   }
@@ -694,7 +703,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
           ? { request: record.request, instance: record.instance }
           : { request: record.request };
         const controller = new AbortController();
-        const deadline = new OneShotTimer(this.#clock);
+        const deadline = this.#stopDeadline; // stops run one at a time, under the mutex
         const seconds = this.#timings.stopTimeout;
         if (seconds > 0) {
           deadline.start(seconds, () =>
@@ -870,6 +879,8 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   }
 
   #log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void {
+    // Nobody reads it: skip the redaction (it runs on every line of every cycle).
+    if (this.#logger === silentLogger && !outputObserved()) return;
     const clean = this.#redactor.redact(message);
     const cleanFields = fields ? this.#redactor.redactValue(fields) : undefined;
     publishOutput('log', `worker:${this.name}`, cleanFields ? `${clean} ${JSON.stringify(cleanFields)}` : clean);
