@@ -1,10 +1,19 @@
 import { ConfigurationError } from '../errors.js';
 import { RenderableOperators } from './operators.js';
 import type { Properties } from './properties.js';
-import { asConfigurationError, asRenderError } from './python-errors.js';
+import { asConfigurationError, toRenderError } from './python-errors.js';
 import { applyFormat, type CompiledFormat, compileFormat } from './python-format.js';
 import { isPlainObject, pythonRepr, pythonTruthy, pythonTypeName, stringRepr } from './python-values.js';
-import { isRenderable, type Renderable, render } from './render.js';
+import {
+  andThen,
+  isRenderable,
+  isThenable,
+  type NowRenderable,
+  RENDER_NOW,
+  renderEach,
+  renderNow,
+  rendersNow,
+} from './render.js';
 import { Secret } from './secret.js';
 
 /** Python's `^[\w._-]*$` (with `re.match`, `$` also matches before a final newline). */
@@ -17,7 +26,7 @@ type Selector = 'prop' | 'src' | 'kw' | 'worker' | 'secret';
  * selector's source, then picks the value, the default or an alternative by the operator.
  * Plain fields only, so that a structured copy keeps working (Buildbot trac #3505).
  */
-class Lookup implements Renderable {
+class Lookup implements NowRenderable {
   readonly selector: Selector;
   readonly codebase: string;
   readonly name: string;
@@ -67,18 +76,32 @@ class Lookup implements Renderable {
   }
 
   async getRenderingFor(properties: Properties): Promise<unknown> {
+    return this[RENDER_NOW](properties);
+  }
+
+  [RENDER_NOW](properties: Properties): unknown {
     const { found, value } = this.locate(properties);
     let result: unknown;
-    if (!found) result = await render(this.defaultValue, properties);
+    if (!found) result = renderNow(this.defaultValue, properties);
     else if (this.defaultWhenFalse) {
-      result = await render(value, properties);
-      if (!pythonTruthy(result)) result = await render(this.defaultValue, properties);
-      else if (this.hasKey !== undefined) result = await render(this.hasKey, properties);
-    } else if (this.hasKey !== undefined) result = await render(this.hasKey, properties);
-    else result = await render(value, properties);
-    // Interpolate elides None: it prints as ''.
-    return result === null || result === undefined ? '' : result;
+      result = andThen(renderNow(value, properties), (rendered) => {
+        if (!pythonTruthy(rendered)) return renderNow(this.defaultValue, properties);
+        return this.hasKey !== undefined ? renderNow(this.hasKey, properties) : rendered;
+      });
+    } else if (this.hasKey !== undefined) result = renderNow(this.hasKey, properties);
+    else result = renderNow(value, properties);
+    return andThen(result, noneAsEmpty);
   }
+}
+rendersNow(Lookup);
+
+function asSingleton(value: unknown): unknown[] {
+  return [value];
+}
+
+/** Interpolate elides None: it prints as ''. */
+function noneAsEmpty(value: unknown): unknown {
+  return value === null || value === undefined ? '' : value;
 }
 
 function ownValue(source: object, name: string): { readonly found: boolean; readonly value?: unknown } {
@@ -172,7 +195,7 @@ function keyNestingDepth(format: string): number {
  * is Buildbot's "not both" error. Malformed formats throw `ConfigurationError` here, at
  * construction; rendering errors are `RenderError`s.
  */
-export class Interpolate extends RenderableOperators {
+export class Interpolate extends RenderableOperators implements NowRenderable {
   readonly format: string;
   /** Positional values (positional form); empty in the keyword form. */
   readonly args: readonly unknown[];
@@ -339,15 +362,24 @@ export class Interpolate extends RenderableOperators {
   }
 
   async getRenderingFor(properties: Properties): Promise<string> {
+    return this[RENDER_NOW](properties) as string | Promise<string>;
+  }
+
+  [RENDER_NOW](properties: Properties): unknown {
     if (this.args.length > 0) {
-      const values = (await render(this.args, properties)) as unknown[];
-      return asRenderError(() => applyFormat(this.compiled, { kind: 'tuple', values }));
+      const values = renderNow(this.args, properties);
+      return isThenable(values)
+        ? values.then((rendered) => formatPositional(this.compiled, rendered as unknown[]))
+        : formatPositional(this.compiled, values as unknown[]);
     }
-    const values = await Promise.all(this.lookups.map((lookup) => lookup.getRenderingFor(properties)));
-    const keys = this.compiled.keys;
-    return asRenderError(() =>
-      applyFormat(this.compiled, { kind: 'mapping', self: {}, get: (key) => values[keys.indexOf(key)] }),
-    );
+    const lookups = this.lookups;
+    const values =
+      lookups.length === 1
+        ? andThen((lookups[0] as Lookup)[RENDER_NOW](properties), asSingleton)
+        : renderEach(lookups.length, (index) => (lookups[index] as Lookup)[RENDER_NOW](properties));
+    return isThenable(values)
+      ? values.then((rendered) => formatKeywords(this.compiled, rendered as unknown[]))
+      : formatKeywords(this.compiled, values as unknown[]);
   }
 
   /** Buildbot's repr: `Interpolate('fmt')`, `Interpolate('fmt', *(…))` or `Interpolate('fmt', **{…})`. */
@@ -359,5 +391,25 @@ export class Interpolate extends RenderableOperators {
     if (Object.keys(this.kwargs).length > 0)
       return `Interpolate(${stringRepr(this.format)}, **${pythonRepr(this.kwargs)})`;
     return `Interpolate(${stringRepr(this.format)})`;
+  }
+}
+rendersNow(Interpolate);
+
+// Plain functions, not private methods: a structured copy of an Interpolate (Buildbot trac #3505) renders too.
+function formatPositional(compiled: CompiledFormat, values: readonly unknown[]): string {
+  try {
+    return applyFormat(compiled, { kind: 'tuple', values });
+  } catch (error) {
+    throw toRenderError(error);
+  }
+}
+
+/** `values` holds one rendered value per mapping key, in the order of `compiled.keys`. */
+function formatKeywords(compiled: CompiledFormat, values: readonly unknown[]): string {
+  const keys = compiled.keys;
+  try {
+    return applyFormat(compiled, { kind: 'mapping', self: {}, get: (key) => values[keys.indexOf(key)] });
+  } catch (error) {
+    throw toRenderError(error);
   }
 }
