@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors.js';
 import { RenderableOperators } from './operators.js';
 import type { Properties } from './properties.js';
-import { asConfigurationError, toRenderError } from './python-errors.js';
+import { toConfigurationError, toRenderError } from './python-errors.js';
 import { applyFormat, type CompiledFormat, compileFormat } from './python-format.js';
 import { isPlainObject, pythonRepr, pythonTruthy, pythonTypeName, stringRepr } from './python-values.js';
 import {
@@ -84,16 +84,26 @@ class Lookup implements NowRenderable {
     let result: unknown;
     if (!found) result = renderNow(this.defaultValue, properties);
     else if (this.defaultWhenFalse) {
-      result = andThen(renderNow(value, properties), (rendered) => {
-        if (!pythonTruthy(rendered)) return renderNow(this.defaultValue, properties);
-        return this.hasKey !== undefined ? renderNow(this.hasKey, properties) : rendered;
-      });
+      const rendered = renderNow(value, properties);
+      result = isThenable(rendered)
+        ? rendered.then((settled) => chooseWhenFound(this, settled, properties))
+        : chooseWhenFound(this, rendered, properties);
     } else if (this.hasKey !== undefined) result = renderNow(this.hasKey, properties);
     else result = renderNow(value, properties);
-    return andThen(result, noneAsEmpty);
+    return isThenable(result) ? result.then(noneAsEmpty) : noneAsEmpty(result);
   }
 }
+
+/** `~`, `#?`: the default when the rendered value is false, else the value or its alternative. */
+function chooseWhenFound(lookup: Lookup, rendered: unknown, properties: Properties): unknown {
+  if (!pythonTruthy(rendered)) return renderNow(lookup.defaultValue, properties);
+  return lookup.hasKey !== undefined ? renderNow(lookup.hasKey, properties) : rendered;
+}
 rendersNow(Lookup);
+
+function renderLookup(lookup: Lookup, properties: Properties): unknown {
+  return lookup[RENDER_NOW](properties);
+}
 
 function asSingleton(value: unknown): unknown[] {
   return [value];
@@ -154,6 +164,25 @@ class DefaultDictionary {
   }
 }
 Object.defineProperty(DefaultDictionary, 'name', { value: 'collections.defaultdict' });
+const DEFAULT_DICTIONARY = new DefaultDictionary();
+
+function emptyString(): string {
+  return '';
+}
+
+function formatContext(format: string): string {
+  return `invalid Interpolate format ${stringRepr(format)}`;
+}
+
+/** What a substitution looks up: the selector's source, and the name in it. */
+interface LookupTarget {
+  readonly selector: Selector;
+  readonly codebase: string;
+  readonly name: string;
+}
+
+/** The kwargs of the Interpolate whose nested alternatives are being built (they share them). */
+let parentKwargs: Readonly<Record<string, unknown>> | undefined;
 
 function isKeywordObject(value: unknown): value is Record<string, unknown> {
   return isPlainObject(value) && !isRenderable(value);
@@ -218,7 +247,8 @@ export class Interpolate extends RenderableOperators implements NowRenderable {
         throw new ConfigurationError('Interpolate takes either positional or keyword substitutions, not both.');
       }
       positional = [];
-      kwargs = Object.fromEntries(Object.entries(last));
+      // A nested alternative shares its parent's copy; a caller's object is copied.
+      kwargs = last === parentKwargs ? last : Object.fromEntries(Object.entries(last));
     }
     const depth = keyNestingDepth(format);
     if (depth > MAX_INTERPOLATE_NESTING) {
@@ -242,21 +272,27 @@ export class Interpolate extends RenderableOperators implements NowRenderable {
   }
 
   #context(): string {
-    return `invalid Interpolate format ${stringRepr(this.format)}`;
+    return formatContext(this.format);
   }
 
   #checkPositionalForm(): Lookup[] {
     // Zero suits every conversion, so this raises only what no value can fix: syntax, counts, keys.
-    const values = this.args.map(() => 0);
-    asConfigurationError(this.#context(), () => applyFormat(this.compiled, { kind: 'tuple', values }));
+    const values = new Array<number>(this.args.length).fill(0);
+    try {
+      applyFormat(this.compiled, { kind: 'tuple', values });
+    } catch (error) {
+      throw toConfigurationError(error, formatContext, this.format);
+    }
     return [];
   }
 
   #parseKeywordForm(): Lookup[] {
     // Buildbot's check: the format applied to a mapping where every key is ''.
-    asConfigurationError(this.#context(), () =>
-      applyFormat(this.compiled, { kind: 'mapping', self: new DefaultDictionary(), get: () => '' }),
-    );
+    try {
+      applyFormat(this.compiled, { kind: 'mapping', self: DEFAULT_DICTIONARY, get: emptyString });
+    } catch (error) {
+      throw toConfigurationError(error, formatContext, this.format);
+    }
     if (this.compiled.keylessConversions > 0) {
       deferredErrors?.push(
         new ConfigurationError(
@@ -264,7 +300,11 @@ export class Interpolate extends RenderableOperators implements NowRenderable {
         ),
       );
     }
-    return this.compiled.keys.map((key) => this.#parseSubstitution(key));
+    const keys = this.compiled.keys;
+    const lookups = new Array<Lookup>(keys.length);
+    for (let index = 0; index < keys.length; index += 1)
+      lookups[index] = this.#parseSubstitution(keys[index] as string);
+    return lookups;
   }
 
   #parseSubstitution(key: string): Lookup {
@@ -308,13 +348,12 @@ export class Interpolate extends RenderableOperators implements NowRenderable {
     }
 
     const op = operation ?? '-';
-    const lookup = (defaultValue: unknown, defaultWhenFalse: boolean, hasKey?: Interpolate): Lookup =>
-      new Lookup(selector, codebase, name, this.kwargs, defaultValue, defaultWhenFalse, hasKey);
-    if (op.startsWith('-')) return lookup(this.#nested(op.slice(1)), false);
-    if (op.startsWith('~')) return lookup(this.#nested(op.slice(1)), true);
-    if (op.startsWith('+')) return lookup('', false, this.#nested(op.slice(1)));
-    if (op.startsWith('?')) return this.#ternary(key, op.slice(1), false, lookup);
-    if (op.startsWith('#?')) return this.#ternary(key, op.slice(2), true, lookup);
+    const target: LookupTarget = { selector, codebase, name };
+    if (op.startsWith('-')) return this.#lookup(target, this.#nested(op.slice(1)), false);
+    if (op.startsWith('~')) return this.#lookup(target, this.#nested(op.slice(1)), true);
+    if (op.startsWith('+')) return this.#lookup(target, '', false, this.#nested(op.slice(1)));
+    if (op.startsWith('?')) return this.#ternary(key, op.slice(1), false, target);
+    if (op.startsWith('#?')) return this.#ternary(key, op.slice(2), true, target);
     if (op === '') {
       // Buildbot crashes here with an IndexError.
       throw new ConfigurationError(
@@ -324,12 +363,12 @@ export class Interpolate extends RenderableOperators implements NowRenderable {
     throw new ConfigurationError(`invalid Interpolate default type '${firstCharacter(op)}'`);
   }
 
-  #ternary(
-    key: string,
-    expression: string,
-    defaultWhenFalse: boolean,
-    lookup: (defaultValue: unknown, defaultWhenFalse: boolean, hasKey?: Interpolate) => Lookup,
-  ): Lookup {
+  #lookup(target: LookupTarget, defaultValue: unknown, defaultWhenFalse: boolean, hasKey?: Interpolate): Lookup {
+    const { selector, codebase, name } = target;
+    return new Lookup(selector, codebase, name, this.kwargs, defaultValue, defaultWhenFalse, hasKey);
+  }
+
+  #ternary(key: string, expression: string, defaultWhenFalse: boolean, target: LookupTarget): Lookup {
     if (expression === '') {
       // Buildbot crashes here with an IndexError.
       throw new ConfigurationError(
@@ -350,15 +389,21 @@ export class Interpolate extends RenderableOperators implements NowRenderable {
       // latentci refuses it, after building both alternatives as Buildbot does (their errors come first).
       for (const alternative of characters) this.#nested(alternative);
       deferredErrors?.push(error);
-      return lookup('', defaultWhenFalse, undefined);
+      return this.#lookup(target, '', defaultWhenFalse, undefined);
     }
     // Buildbot builds the true alternative first, so its errors come first.
     const whenTrue = this.#nested(parts[0]);
-    return lookup(this.#nested(parts[1]), defaultWhenFalse, whenTrue);
+    return this.#lookup(target, this.#nested(parts[1]), defaultWhenFalse, whenTrue);
   }
 
   #nested(format: string): Interpolate {
-    return new Interpolate(format, this.kwargs);
+    const outer = parentKwargs;
+    parentKwargs = this.kwargs;
+    try {
+      return new Interpolate(format, this.kwargs);
+    } finally {
+      parentKwargs = outer;
+    }
   }
 
   async getRenderingFor(properties: Properties): Promise<string> {
@@ -376,7 +421,7 @@ export class Interpolate extends RenderableOperators implements NowRenderable {
     const values =
       lookups.length === 1
         ? andThen((lookups[0] as Lookup)[RENDER_NOW](properties), asSingleton)
-        : renderEach(lookups.length, (index) => (lookups[index] as Lookup)[RENDER_NOW](properties));
+        : renderEach(lookups, renderLookup, properties, undefined);
     return isThenable(values)
       ? values.then((rendered) => formatKeywords(this.compiled, rendered as unknown[]))
       : formatKeywords(this.compiled, values as unknown[]);
@@ -406,9 +451,8 @@ function formatPositional(compiled: CompiledFormat, values: readonly unknown[]):
 
 /** `values` holds one rendered value per mapping key, in the order of `compiled.keys`. */
 function formatKeywords(compiled: CompiledFormat, values: readonly unknown[]): string {
-  const keys = compiled.keys;
   try {
-    return applyFormat(compiled, { kind: 'mapping', self: {}, get: (key) => values[keys.indexOf(key)] });
+    return applyFormat(compiled, { kind: 'keyed', values });
   } catch (error) {
     throw toRenderError(error);
   }

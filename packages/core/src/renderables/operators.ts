@@ -136,7 +136,7 @@ export class OperatorRenderer extends RenderableOperators implements NowRenderab
   }
 
   [RENDER_NOW](properties: Properties): unknown {
-    const operands = renderEach(2, (index) => renderNow(index === 0 ? this.left : this.right, properties));
+    const operands = renderEach([this.left, this.right], renderNow, properties, undefined);
     return andThen(operands, (values) => {
       const [left, right] = values as unknown[];
       try {

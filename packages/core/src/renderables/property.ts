@@ -1,7 +1,7 @@
 import { RenderableOperators } from './operators.js';
 import type { Properties } from './properties.js';
 import { pythonTruthy } from './python-values.js';
-import { andThen, type NowRenderable, RENDER_NOW, renderNow, rendersNow } from './render.js';
+import { isThenable, type NowRenderable, RENDER_NOW, renderNow, rendersNow } from './render.js';
 
 /**
  * Renders to the value of the property `name` (Buildbot's `Property`), itself rendered when it is
@@ -31,9 +31,10 @@ export class Property extends RenderableOperators implements NowRenderable {
 
   [RENDER_NOW](properties: Properties): unknown {
     if (this.defaultWhenFalse) {
-      return andThen(renderNow(properties.getProperty(this.name), properties), (value) =>
-        pythonTruthy(value) ? value : renderNow(this.defaultValue, properties),
-      );
+      const value = renderNow(properties.getProperty(this.name), properties);
+      if (isThenable(value))
+        return value.then((settled) => (pythonTruthy(settled) ? settled : renderNow(this.defaultValue, properties)));
+      return pythonTruthy(value) ? value : renderNow(this.defaultValue, properties);
     }
     if (properties.hasProperty(this.name)) return renderNow(properties.getProperty(this.name), properties);
     return renderNow(this.defaultValue, properties);

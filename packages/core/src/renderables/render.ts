@@ -116,19 +116,26 @@ export function renderNow(value: unknown, properties: Properties): unknown {
 }
 
 /**
- * Renders `count` items (`produce(index)` renders one) as `Promise.all` over their renderings
- * would: every item is rendered even when one fails; the result is the array of values, or a
- * promise of it when some item is asynchronous; a failure raised at once wins over pending ones,
- * the first by position among several.
+ * Renders every item of `items` with `renderOne(item, properties, context)` as `Promise.all` over
+ * their renderings would: every item is rendered even when one fails; the result is the array of
+ * values, or a promise of it when some item is asynchronous; a failure raised at once wins over
+ * pending ones, the first by position among several. (`renderOne` is a plain function, not a
+ * closure per call: this runs for every list, mapping and Interpolate rendered.)
  */
-export function renderEach(count: number, produce: (index: number) => unknown): unknown[] | Promise<unknown[]> {
+export function renderEach<Item, Context>(
+  items: readonly Item[],
+  renderOne: (item: Item, properties: Properties, context: Context) => unknown,
+  properties: Properties,
+  context: Context,
+): unknown[] | Promise<unknown[]> {
+  const count = items.length;
   const results = new Array<unknown>(count);
   let pending = false;
   let failed = false;
   let failure: unknown;
   for (let index = 0; index < count; index += 1) {
     try {
-      const result = produce(index);
+      const result = renderOne(items[index] as Item, properties, context);
       if (!pending && isThenable(result)) pending = true;
       results[index] = result;
     } catch (error) {
@@ -170,43 +177,41 @@ function renderValue(value: unknown, properties: Properties, ancestors: object[]
   const stack = ancestors;
   stack.push(value);
   try {
-    if (isArray) {
-      const items = value as unknown[];
-      return renderEach(items.length, (index) => renderValue(items[index], properties, stack));
-    }
+    if (isArray) return renderEach(value as unknown[], renderValue, properties, stack);
     if (isMap) {
-      const entries = [...(value as Map<unknown, unknown>).entries()];
-      const rendered = renderEach(entries.length * 2, (index) =>
-        renderValue((entries[index >> 1] as [unknown, unknown])[index & 1], properties, stack),
-      );
-      return andThen(rendered, (flat) => {
-        const items = flat as unknown[];
-        const map = new Map<unknown, unknown>();
-        for (let index = 0; index < items.length; index += 2) map.set(items[index], items[index + 1]);
-        return map;
-      });
+      const flat: unknown[] = [];
+      for (const entry of value as Map<unknown, unknown>) flat.push(entry[0], entry[1]);
+      return andThen(renderEach(flat, renderValue, properties, stack), toMap);
     }
     const keys = Object.keys(value);
     const source = value as Record<string, unknown>;
     const values = keys.map((key) => source[key]);
-    const rendered = renderEach(keys.length, (index) => renderValue(values[index], properties, stack));
-    return andThen(rendered, (values) => {
-      const items = values as unknown[];
-      const result: Record<string, unknown> = {};
-      for (let index = 0; index < keys.length; index += 1) {
-        const key = keys[index] as string;
-        if (key === '__proto__')
-          Object.defineProperty(result, key, {
-            value: items[index],
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        else result[key] = items[index];
-      }
-      return result;
-    });
+    const rendered = renderEach(values, renderValue, properties, stack);
+    return isThenable(rendered) ? rendered.then((items) => toObject(keys, items)) : toObject(keys, rendered);
   } finally {
     stack.pop();
   }
+}
+
+function toMap(flat: unknown): Map<unknown, unknown> {
+  const items = flat as unknown[];
+  const map = new Map<unknown, unknown>();
+  for (let index = 0; index < items.length; index += 2) map.set(items[index], items[index + 1]);
+  return map;
+}
+
+function toObject(keys: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index] as string;
+    if (key === '__proto__') {
+      Object.defineProperty(result, key, {
+        value: values[index],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else result[key] = values[index];
+  }
+  return result;
 }
