@@ -30,11 +30,6 @@ export interface SecretMessage {
 const output = channel(OUTPUT_CHANNEL);
 const secrets = channel(SECRET_CHANNEL);
 
-/** True when somebody listens on `latentci:output` (callers may then skip building what they would publish). */
-export function outputObserved(): boolean {
-  return output.hasSubscribers;
-}
-
 /** Publishes something latentci emitted (already redacted). `value` is serialised only when somebody listens. */
 export function publishOutput(kind: OutputKind, source: string, value: unknown): void {
   if (!output.hasSubscribers) return;

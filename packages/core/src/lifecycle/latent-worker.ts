@@ -7,7 +7,8 @@ import type {
   StartInstanceRequest,
   StopTarget,
 } from '../contract/provider.js';
-import { outputObserved, publishOutput } from '../diagnostics/channels.js';
+import { publishOutput } from '../diagnostics/channels.js';
+import { outputObserved } from '../diagnostics/output-observed.js';
 import {
   BackendError,
   CannotSubstantiateError,
