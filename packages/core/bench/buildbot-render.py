@@ -15,30 +15,14 @@ nothing in the renderable is asynchronous (always the case here); the result is 
 its format, or the realistic tree) and renders it.
 """
 import json
+import os
 import sys
 import time
 
 from buildbot.process.properties import Interpolate, Properties, Property, Transform, renderer
 
-
-class FakeStamp:
-    def __init__(self, d):
-        self.d = d
-
-    def asDict(self):
-        return self.d
-
-
-class FakeBuild:
-    def __init__(self, stamps, info):
-        self.stamps = stamps
-        self.info = info
-
-    def getAllSourceStamps(self):
-        return [FakeStamp(s) for s in self.stamps]
-
-    def getWorkerInfo(self):
-        return self.info
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fuzz'))
+from buildbot_fakes import FakeBuild  # noqa: E402
 
 
 def properties_for(values, stamps, info):
