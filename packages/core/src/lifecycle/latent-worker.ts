@@ -137,7 +137,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   readonly #missingTimer: OneShotTimer;
   readonly #buildWaitTimer: OneShotTimer;
   readonly #checkTimer: OneShotTimer;
-  readonly #stopDeadline: OneShotTimer;
+  #stopDeadline: OneShotTimer | undefined;
   readonly #quarantine: Quarantine;
   #paused = false;
   #busyBuilds = 0;
@@ -148,19 +148,24 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   readonly #background = new Set<Promise<unknown>>();
   #shutdown: Promise<void> | undefined;
   #signal: AbortSignal | undefined;
-  /** Where the instance's output and progress go: one sink for every start. */
-  readonly #instanceEvents: InstanceEventSink = {
-    log: (line, stream = 'stdout') => {
-      const clean = this.#redactor.redact(line);
-      this.#log('debug', `worker ${this.name}: ${clean}`, { stream });
-      this.#events.emit('log', { line: clean, stream });
-    },
-    progress: (progress) => {
-      // Redacting copies the payload: only when somebody receives it.
-      if (!this.#events.hasListeners('progress') && !outputObserved()) return;
-      this.#events.emit('progress', this.#redactor.redactValue(progress));
-    },
-  };
+  /** Where the instance's output and progress go: one sink for every start, made at the first. */
+  #instanceEvents: InstanceEventSink | undefined;
+
+  #instanceEventSink(): InstanceEventSink {
+    this.#instanceEvents ??= {
+      log: (line, stream = 'stdout') => {
+        const clean = this.#redactor.redact(line);
+        this.#log('debug', `worker ${this.name}: ${clean}`, { stream });
+        this.#events.emit('log', { line: clean, stream });
+      },
+      progress: (progress) => {
+        // Redacting copies the payload: only when somebody receives it.
+        if (!this.#events.hasListeners('progress') && !outputObserved()) return;
+        this.#events.emit('progress', this.#redactor.redactValue(progress));
+      },
+    };
+    return this.#instanceEvents;
+  }
   readonly #onSignalAbort = () => {
     this.shutdown().catch((error: unknown) =>
       this.#log('error', `while stopService worker ${this.name}: ${errorMessage(error)}`),
@@ -186,7 +191,6 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
     this.#missingTimer = new OneShotTimer(this.#clock);
     this.#buildWaitTimer = new OneShotTimer(this.#clock);
     this.#checkTimer = new OneShotTimer(this.#clock);
-    this.#stopDeadline = new OneShotTimer(this.#clock);
     this.#quarantine = new Quarantine(this.#clock, {
       entered: (seconds) => {
         this.#log('info', `${this.name} has been put in quarantine for ${seconds}s`);
@@ -425,7 +429,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
       masterPort: this.#timings.masterPort,
       masterProtocol: this.#timings.masterProtocol,
       properties,
-      events: this.#instanceEvents,
+      events: this.#instanceEventSink(),
     });
     return { request, hasSettings, settings };
   }
@@ -704,7 +708,9 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
           ? { request: record.request, instance: record.instance }
           : { request: record.request };
         const controller = new AbortController();
-        const deadline = this.#stopDeadline; // stops run one at a time, under the mutex
+        // Stops run one at a time, under the mutex: one deadline timer serves them all.
+        this.#stopDeadline ??= new OneShotTimer(this.#clock);
+        const deadline = this.#stopDeadline;
         const seconds = this.#timings.stopTimeout;
         if (seconds > 0) {
           deadline.start(seconds, () =>

@@ -18,7 +18,10 @@ export class OneShotTimer {
   #deadline = 0;
   #delay = 0;
   #callback: (() => void) | undefined;
-  readonly #fire = (): void => {
+  /** Created when first armed: an idle timer (most of them, on an idle worker) costs no closure. */
+  #fire: (() => void) | undefined;
+
+  #onFire(): void {
     const remaining = this.#deadline - this.#clock.now();
     if (remaining > 0 && this.#delay === MAX_TIMER_DELAY_MS) {
       this.#arm(Math.min(remaining, MAX_TIMER_DELAY_MS));
@@ -29,7 +32,7 @@ export class OneShotTimer {
     this.#handle = undefined;
     this.#callback = undefined;
     callback?.();
-  };
+  }
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -54,6 +57,7 @@ export class OneShotTimer {
 
   #arm(delay: number): void {
     this.#delay = delay;
+    if (!this.#fire) this.#fire = () => this.#onFire();
     this.#handle = this.#clock.setTimeout(this.#fire, delay);
   }
 
