@@ -6,6 +6,8 @@
  *   pnpm bench --quick    a short run (CI runs it so the benchmarks keep working; nothing is asserted)
  *   pnpm bench --json     machine-readable output
  *   pnpm bench --only docker-latency,render    a subset
+ *
+ * cli-startup runs the built CLI: `pnpm build` first.
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -14,6 +16,7 @@ import { measureRenderThroughput } from '../packages/core/bench/render-throughpu
 import { measureMarathonScale } from '../packages/marathon/bench/marathon-scale.js';
 import { measureMsgpack } from '../packages/worker-protocol/bench/msgpack-throughput.js';
 import { measurePbProtocol } from '../packages/worker-protocol/bench/pb-protocol.js';
+import { measureCliStartup } from './cli-startup.js';
 import { measureDockerConcurrency } from './docker-concurrency.js';
 import { measureDockerLatency } from './docker-latency.js';
 import { type Figure, formatTable } from './statistics.js';
@@ -39,7 +42,10 @@ const grouped = (group: string) => (figures: PackageFigure | PackageFigure[]) =>
   (Array.isArray(figures) ? figures : [figures]).map((figure): Figure => ({ group, ...figure }));
 
 const benchmarks: Record<string, () => Promise<Figure[]>> = {
-  render: () => measureRenderThroughput({ quick }).then(grouped('render')),
+  render: () =>
+    measureRenderThroughput({ quick }).then(
+      grouped('render (peer = real Buildbot 3.7 in the same run, python3-buildbot)'),
+    ),
   lifecycle: () => measureLifecycle({ quick }).then(grouped('lifecycle (in-memory provider)')),
   'marathon-scale': () => measureMarathonScale({ quick }).then(grouped('marathon scale (simulator, virtual runtime)')),
   // Loaded on demand: @kubernetes/client-node 2.x needs Node >= 22.19 and must not break the others.
@@ -47,6 +53,7 @@ const benchmarks: Record<string, () => Promise<Figure[]>> = {
     (await import('../packages/kubernetes/bench/kubernetes-scale.js'))
       .measureKubernetesScale({ quick })
       .then(grouped('kubernetes scale (simulator, virtual runtime)')),
+  'cli-startup': () => measureCliStartup({ quick }),
   'docker-latency': () => measureDockerLatency({ quick }),
   'docker-concurrency': () => measureDockerConcurrency({ quick }),
   'worker-protocol-pb': () =>

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureBuildbotWorkerImage } from '@latentci/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_CODES, type Job, runJob } from './master.js';
+import { EXIT_CODES, type Job, runJob, startMaster } from './master.js';
 
 // The example master against the real buildbot-worker 3.7 image and the real Docker engine.
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -55,12 +55,33 @@ describe('examples/node-master', () => {
     });
     expect(result.outcome).toBe('success');
     expect(EXIT_CODES[result.outcome]).toBe(0);
-    expect(output).toMatch(/✓ worker job-pass logged in \(buildbot-worker 3\.7\.0-2/);
+    expect(output).toMatch(/✓ worker job-1 logged in \(buildbot-worker 3\.7\.0-2/);
     expect(output).toContain('  │ built by buildbot');
     expect(output).toContain('  │ tests passed');
     expect(result.artifacts).toEqual([join(directory, 'pass', 'out.txt')]);
     expect(readFileSync(join(directory, 'pass', 'out.txt'), 'utf8')).toBe('built by buildbot\n');
     expect(output).toMatch(/job pass: SUCCESS\n {2}✓ build .*exit 0\n {2}✓ test .*exit 0/);
+    expect(ourContainers()).toEqual([]);
+  }, 300_000);
+
+  it('runs jobs on a warm pool: each job leases a worker that logged in before it asked, none is left', async () => {
+    const master = await startMaster({ image, masterId, idle: 1, max: 2 });
+    let output = '';
+    try {
+      for (const name of ['first', 'second']) {
+        await master.pool.whenWarm({ signal: AbortSignal.timeout(120_000) });
+        const result = await runJob(
+          { name, image, steps: [{ name: 'hello', run: 'echo hello from $(hostname)' }] },
+          { master, artifactsDirectory: join(directory, name), print: (text) => (output += text) },
+        );
+        expect(result.outcome).toBe('success');
+      }
+      expect(output).toContain('▶ job first: leasing a warm worker');
+      expect(output).toContain('▶ job second: leasing a warm worker');
+      expect(master.pool.stats()).toMatchObject({ leases: 2, warmLeases: 2 });
+    } finally {
+      await master.close();
+    }
     expect(ourContainers()).toEqual([]);
   }, 300_000);
 

@@ -1,4 +1,4 @@
-import { DEFAULT_TRY_TIMEOUT, TEARDOWN_BUDGET_SECONDS, TEARDOWN_GRACE_SECONDS } from './try-worker.js';
+import { DEFAULT_TRY_TIMEOUT, TEARDOWN_BUDGET_SECONDS, TEARDOWN_GRACE_SECONDS } from './try-defaults.js';
 
 export const MAIN_HELP = `latentci — try latent-worker configurations in seconds, and clean up after crashed masters
 

@@ -1,9 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './cli-errors.js';
+import { parseQuickCommand, type QuickCommand } from './quick-command.js';
 
 export type Command =
-  | { readonly command: 'help'; readonly topic?: 'try' | 'ls' | 'reap' }
-  | { readonly command: 'version' }
+  | QuickCommand
   | {
       readonly command: 'try';
       readonly config: string;
@@ -42,13 +42,9 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(
 
 /** Parses `latentci`'s command line. `--json` is recognised anywhere so that usage errors can be reported as JSON. */
 export function parseArguments(argv: readonly string[]): Command {
+  const quick = parseQuickCommand(argv);
+  if (quick) return quick;
   const [first, ...rest] = argv;
-  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    const topic = rest[0];
-    if (first === 'help' && (topic === 'try' || topic === 'ls' || topic === 'reap')) return { command: 'help', topic };
-    return { command: 'help' };
-  }
-  if (first === '-v' || first === '--version') return { command: 'version' };
   const name = first === 'list' ? 'ls' : first;
   if (name === 'try') {
     const { values, positionals } = parse('try', rest, {

@@ -1,15 +1,16 @@
-import { loadWorkerConfig } from './config/load-config.js';
-import { diagnose } from './diagnosis.js';
+import type { loadWorkerConfig } from './config/load-config.js';
 import { errorFacts, isConfigurationLike } from './error-facts.js';
 import { EXIT_CODES } from './exit-codes.js';
-import { LS_HELP, MAIN_HELP, REAP_HELP, TRY_HELP } from './help-text.js';
-import { type InstanceSource, listInstances, reapInstances } from './instances.js';
-import { createHumanReporter, createJsonReporter } from './output/human-reporter.js';
+import type { InstanceSource } from './instances.js';
 import { printable, printableLines } from './output/terminal-text.js';
-import { type Command, parseArguments } from './parse-arguments.js';
+import type { Command } from './parse-arguments.js';
+import { answerQuickCommand, parseQuickCommand } from './quick-command.js';
+import { DEFAULT_TRY_TIMEOUT } from './try-defaults.js';
 import type { TryEvent } from './try-events.js';
-import { DEFAULT_TRY_TIMEOUT, tryWorker } from './try-worker.js';
-import { CLI_VERSION } from './version.js';
+
+// Only help and version are answered with what is imported above. Every other command imports its
+// machinery (config loader, providers, Docker client, attach server, worker protocol) when it runs,
+// so `latentci --help` costs no more than starting Node.
 
 /** Where the CLI reads and writes. Defaults: the process's. */
 export interface CliIo {
@@ -39,29 +40,27 @@ function defaultIo(): CliIo {
 /** Runs `latentci` with `argv` (without `node` and the script) and resolves with the exit code. */
 export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const out: CliIo = { ...defaultIo(), ...io };
+  const quick = parseQuickCommand(argv);
+  if (quick) {
+    const { text, exitCode } = answerQuickCommand(quick, argv);
+    out.stdout(text);
+    return exitCode;
+  }
   const json = argv.includes('--json');
   let command: Command;
   try {
+    const { parseArguments } = await import('./parse-arguments.js');
     command = parseArguments(argv);
   } catch (error) {
     return reportError(out, json, error, 'usage');
   }
   switch (command.command) {
-    case 'help': {
-      const text =
-        command.topic === 'try'
-          ? TRY_HELP
-          : command.topic === 'ls'
-            ? LS_HELP
-            : command.topic === 'reap'
-              ? REAP_HELP
-              : MAIN_HELP;
+    case 'help':
+    case 'version': {
+      const { text, exitCode } = answerQuickCommand(command, argv);
       out.stdout(text);
-      return argv.length === 0 ? EXIT_CODES.configurationError : EXIT_CODES.attached;
+      return exitCode;
     }
-    case 'version':
-      out.stdout(`${CLI_VERSION}\n`);
-      return 0;
     case 'try':
       return runTry(command, out);
     case 'ls':
@@ -71,6 +70,13 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 }
 
 async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo): Promise<number> {
+  const [{ loadWorkerConfig }, { diagnose }, { createHumanReporter, createJsonReporter }, { tryWorker }] =
+    await Promise.all([
+      import('./config/load-config.js'),
+      import('./diagnosis.js'),
+      import('./output/human-reporter.js'),
+      import('./try-worker.js'),
+    ]);
   const timeline = createHumanReporter({ write: io.stdout, tty: io.tty, columns: io.columns });
   // In human mode a configuration error is an error message: it goes to stderr, as every error does.
   const errors = createHumanReporter({ write: io.stderr, tty: false });
@@ -118,6 +124,10 @@ async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo):
 
 async function runInstances(command: Extract<Command, { command: 'ls' | 'reap' }>, io: CliIo): Promise<number> {
   try {
+    const [{ loadWorkerConfig }, { listInstances, reapInstances }] = await Promise.all([
+      import('./config/load-config.js'),
+      import('./instances.js'),
+    ]);
     const source: InstanceSource =
       command.config !== undefined
         ? { config: await loadWorkerConfig(command.config, { cwd: io.cwd, signal: io.signal }) }

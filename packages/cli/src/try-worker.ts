@@ -23,18 +23,11 @@ import { MSGPACK_PROTOCOL, masterProtocols, unexpectedMsgpackReason } from './ma
 import { type InstanceSighting, observeProvider } from './observed-provider.js';
 import { providerFromConfig, providerLabel } from './provider/provider-from-config.js';
 import { startTcpObserver, type TcpObserver } from './tcp-observer.js';
+import { DEFAULT_TRY_TIMEOUT, TEARDOWN_BUDGET_SECONDS, TEARDOWN_GRACE_SECONDS } from './try-defaults.js';
 import type { TryCommandResult, TryEvent, TryResult, TryWorkerInfo } from './try-events.js';
 
-/** Default `--timeout`, in seconds. */
-export const DEFAULT_TRY_TIMEOUT = 60;
-/**
- * Seconds the teardown of `latentci try` may take (each stop, and the whole shutdown, plus a few
- * seconds' grace): a backend that stops answering cannot hold the CLI longer. Docker's graceful
- * stop alone takes up to 10 s.
- */
-export const TEARDOWN_BUDGET_SECONDS = 20;
-/** Extra seconds the whole shutdown gets beyond one stop's budget (waiting for an aborted start). */
-export const TEARDOWN_GRACE_SECONDS = 5;
+export { DEFAULT_TRY_TIMEOUT, TEARDOWN_BUDGET_SECONDS, TEARDOWN_GRACE_SECONDS };
+
 /** How many of the instance's last log lines a result carries. */
 export const LAST_LOG_LINES = 20;
 

@@ -9,26 +9,7 @@ import sys
 
 from buildbot import config
 from buildbot.process.properties import Interpolate, Properties
-
-
-class FakeStamp:
-    def __init__(self, d):
-        self.d = d
-
-    def asDict(self):
-        return self.d
-
-
-class FakeBuild:
-    def __init__(self, stamps, info):
-        self.stamps = stamps
-        self.info = info
-
-    def getAllSourceStamps(self):
-        return [FakeStamp(s) for s in self.stamps]
-
-    def getWorkerInfo(self):
-        return self.info
+from buildbot_fakes import FakeBuild
 
 
 def run(case):

@@ -60,7 +60,7 @@ const value = fc.oneof(
 );
 const mapping = fc.dictionary(name, value, { maxKeys: 4 });
 
-interface Case {
+export interface InterpolateCase {
   format: string;
   kwargs?: Record<string, unknown>;
   args?: unknown[];
@@ -69,7 +69,8 @@ interface Case {
   workerinfo: Record<string, unknown>;
 }
 
-const caseArbitrary: fc.Arbitrary<Case> = fc.record({
+/** Random keyword-form cases: a format, its kwargs, and the build's properties, stamps and worker info. */
+export const caseArbitrary: fc.Arbitrary<InterpolateCase> = fc.record({
   format: text,
   kwargs: mapping,
   properties: mapping,
@@ -82,7 +83,7 @@ const caseArbitrary: fc.Arbitrary<Case> = fc.record({
 
 type Answer = { ok: string } | { config: string } | { render: string };
 
-async function ours(item: Case): Promise<Answer> {
+async function ours(item: InterpolateCase): Promise<Answer> {
   let interpolate: Interpolate;
   try {
     interpolate = new Interpolate(item.format, item.kwargs ?? {});

@@ -55,10 +55,15 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown }> {
     this.#listeners.get(event)?.delete(listener as Listener<never>);
   }
 
+  /** True when `event` has a listener (callers may skip preparing a payload nobody receives). */
+  hasListeners(event: keyof Events): boolean {
+    return (this.#listeners.get(event)?.size ?? 0) > 0;
+  }
+
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     this.#observe?.(event, payload);
     const set = this.#listeners.get(event);
-    if (!set) return;
+    if (!set || set.size === 0) return;
     for (const listener of [...set]) {
       try {
         (listener as Listener<Events[K]>)(payload);

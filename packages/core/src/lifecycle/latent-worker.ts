@@ -1,5 +1,6 @@
 import { assertProvider } from '../contract/assert-provider.js';
 import type {
+  InstanceEventSink,
   InstanceHandle,
   MasterAddress,
   Provider,
@@ -7,6 +8,7 @@ import type {
   StopTarget,
 } from '../contract/provider.js';
 import { publishOutput } from '../diagnostics/channels.js';
+import { outputObserved } from '../diagnostics/output-observed.js';
 import {
   BackendError,
   CannotSubstantiateError,
@@ -135,6 +137,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   readonly #missingTimer: OneShotTimer;
   readonly #buildWaitTimer: OneShotTimer;
   readonly #checkTimer: OneShotTimer;
+  #stopDeadline: OneShotTimer | undefined;
   readonly #quarantine: Quarantine;
   #paused = false;
   #busyBuilds = 0;
@@ -145,6 +148,24 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   readonly #background = new Set<Promise<unknown>>();
   #shutdown: Promise<void> | undefined;
   #signal: AbortSignal | undefined;
+  /** Where the instance's output and progress go: one sink for every start, made at the first. */
+  #instanceEvents: InstanceEventSink | undefined;
+
+  #instanceEventSink(): InstanceEventSink {
+    this.#instanceEvents ??= {
+      log: (line, stream = 'stdout') => {
+        const clean = this.#redactor.redact(line);
+        this.#log('debug', `worker ${this.name}: ${clean}`, { stream });
+        this.#events.emit('log', { line: clean, stream });
+      },
+      progress: (progress) => {
+        // Redacting copies the payload: only when somebody receives it.
+        if (!this.#events.hasListeners('progress') && !outputObserved()) return;
+        this.#events.emit('progress', this.#redactor.redactValue(progress));
+      },
+    };
+    return this.#instanceEvents;
+  }
   readonly #onSignalAbort = () => {
     this.shutdown().catch((error: unknown) =>
       this.#log('error', `while stopService worker ${this.name}: ${errorMessage(error)}`),
@@ -408,14 +429,7 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
       masterPort: this.#timings.masterPort,
       masterProtocol: this.#timings.masterProtocol,
       properties,
-      events: {
-        log: (line, stream = 'stdout') => {
-          const clean = this.#redactor.redact(line);
-          this.#log('debug', `worker ${this.name}: ${clean}`, { stream });
-          this.#events.emit('log', { line: clean, stream });
-        },
-        progress: (progress) => this.#events.emit('progress', this.#redactor.redactValue(progress)),
-      },
+      events: this.#instanceEventSink(),
     });
     return { request, hasSettings, settings };
   }
@@ -694,7 +708,9 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
           ? { request: record.request, instance: record.instance }
           : { request: record.request };
         const controller = new AbortController();
-        const deadline = new OneShotTimer(this.#clock);
+        // Stops run one at a time, under the mutex: one deadline timer serves them all.
+        this.#stopDeadline ??= new OneShotTimer(this.#clock);
+        const deadline = this.#stopDeadline;
         const seconds = this.#timings.stopTimeout;
         if (seconds > 0) {
           deadline.start(seconds, () =>
@@ -870,6 +886,8 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   }
 
   #log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void {
+    // Nobody reads it: skip the redaction (it runs on every line of every cycle).
+    if (this.#logger === silentLogger && !outputObserved()) return;
     const clean = this.#redactor.redact(message);
     const cleanFields = fields ? this.#redactor.redactValue(fields) : undefined;
     publishOutput('log', `worker:${this.name}`, cleanFields ? `${clean} ${JSON.stringify(cleanFields)}` : clean);

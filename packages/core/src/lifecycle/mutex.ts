@@ -12,19 +12,26 @@ export class Mutex {
 
   /** Resolves with a release function once the lock is held. Call it exactly once. */
   acquire(): Promise<() => void> {
+    if (!this.#locked) {
+      // Uncontended: no queue entry, no executor.
+      this.#locked = true;
+      return Promise.resolve(this.#releaser());
+    }
     return new Promise((resolve) => {
-      const grant = () => {
+      this.#queue.push(() => {
         this.#locked = true;
-        let released = false;
-        resolve(() => {
-          if (released) return;
-          released = true;
-          this.#release();
-        });
-      };
-      if (this.#locked) this.#queue.push(grant);
-      else grant();
+        resolve(this.#releaser());
+      });
     });
+  }
+
+  #releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#release();
+    };
   }
 
   #release(): void {

@@ -21,6 +21,12 @@ export class Notifier {
    * `onAbandoned` with the number of waiters left.
    */
   wait(signal?: AbortSignal, onAbandoned?: (remaining: number) => void): Promise<void> {
+    if (!signal) {
+      // Nothing can abandon the wait: the promise's own functions are the waiter.
+      return new Promise<void>((resolve, reject) => {
+        this.#waiters.add({ resolve, reject });
+      });
+    }
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason);
@@ -48,12 +54,14 @@ export class Notifier {
 
   /** Settles every current waiter with `outcome`. Returns how many were waiting. */
   notify(outcome: NotifierOutcome): number {
+    const count = this.#waiters.size;
+    if (count === 0) return 0;
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     for (const waiter of waiters) {
       if (outcome.ok) waiter.resolve();
       else waiter.reject(outcome.error);
     }
-    return waiters.length;
+    return count;
   }
 }

@@ -14,6 +14,25 @@ export class OneShotTimer {
   readonly #clock: Clock;
   #handle: unknown;
   #active = false;
+  // The armed timer's deadline, step and callback: fields, not closures, so arming allocates little.
+  #deadline = 0;
+  #delay = 0;
+  #callback: (() => void) | undefined;
+  /** Created when first armed: an idle timer (most of them, on an idle worker) costs no closure. */
+  #fire: (() => void) | undefined;
+
+  #onFire(): void {
+    const remaining = this.#deadline - this.#clock.now();
+    if (remaining > 0 && this.#delay === MAX_TIMER_DELAY_MS) {
+      this.#arm(Math.min(remaining, MAX_TIMER_DELAY_MS));
+      return;
+    }
+    const callback = this.#callback;
+    this.#active = false;
+    this.#handle = undefined;
+    this.#callback = undefined;
+    callback?.();
+  }
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -31,20 +50,15 @@ export class OneShotTimer {
   start(seconds: number, callback: () => void): void {
     this.stop();
     this.#active = true;
-    const deadline = this.#clock.now() + Math.max(0, seconds * 1000);
-    const arm = (delay: number) => {
-      this.#handle = this.#clock.setTimeout(() => {
-        const remaining = deadline - this.#clock.now();
-        if (remaining > 0 && delay === MAX_TIMER_DELAY_MS) {
-          arm(Math.min(remaining, MAX_TIMER_DELAY_MS));
-          return;
-        }
-        this.#active = false;
-        this.#handle = undefined;
-        callback();
-      }, delay);
-    };
-    arm(Math.min(Math.max(0, seconds * 1000), MAX_TIMER_DELAY_MS));
+    this.#callback = callback;
+    this.#deadline = this.#clock.now() + Math.max(0, seconds * 1000);
+    this.#arm(Math.min(Math.max(0, seconds * 1000), MAX_TIMER_DELAY_MS));
+  }
+
+  #arm(delay: number): void {
+    this.#delay = delay;
+    if (!this.#fire) this.#fire = () => this.#onFire();
+    this.#handle = this.#clock.setTimeout(this.#fire, delay);
   }
 
   stop(): void {
@@ -52,5 +66,6 @@ export class OneShotTimer {
     this.#active = false;
     this.#clock.clearTimeout(this.#handle);
     this.#handle = undefined;
+    this.#callback = undefined;
   }
 }

@@ -131,6 +131,26 @@ describe('WorkerPool: cold starts and waiting', () => {
     expect(fourth.status).toBe('resolved');
   });
 
+  it('costs one start per lease in a burst: a waiter served by a worker started for another takes over its start', async () => {
+    const { backend, pool } = await fixture({ idle: 0, max: 4 });
+    backend.holdNextStarts(2);
+    const first = observe(pool.acquire());
+    const second = observe(pool.acquire());
+    await settle(10);
+    expect(backend.startCount).toBe(2);
+    // The start launched for the second waiter ends first: FIFO gives its worker to the first.
+    backend.held[1]?.release();
+    await settle(10);
+    expect(first.status).toBe('resolved');
+    expect(second.status).toBe('pending');
+    expect(pool.stats()).toMatchObject({ starting: 1, leased: 1, waiting: 1 });
+    backend.held[0]?.release();
+    await settle(10);
+    expect(second.status).toBe('resolved');
+    expect(backend.startCount).toBe(2);
+    expect(pool.stats()).toMatchObject({ total: 2, leased: 2, idle: 0 });
+  });
+
   it('at max, evicts an idle worker no waiter can use to start one that can', async () => {
     const { backend, pool } = await fixture({ idle: 2, max: 2 });
     const lease = await pool.acquire({ properties: kind('arm') });

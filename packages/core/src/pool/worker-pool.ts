@@ -71,6 +71,8 @@ interface PoolWorker<Instance extends InstanceHandle> {
   readonly backend: Backend<Instance>;
   readonly worker: LatentWorker<Instance>;
   readonly startedAt: number;
+  /** Started with the pool's warm-up properties: it serves any build that gave no properties of its own. */
+  readonly warmUp: boolean;
   readonly idleTimer: OneShotTimer;
   slot: Slot;
   idleSince: number;
@@ -323,8 +325,32 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
     waiter.cleanup();
     this.#removeWaiter(waiter);
     waiter.reject(reason);
-    // A start launched for this waiter goes on: its worker joins the idle set (trimmed after maxIdleTime).
+    // A start launched for this waiter goes on: the next waiter that can use it gets it, else its
+    // worker joins the idle set (trimmed after maxIdleTime).
+    this.#handOver(waiter);
     this.#schedule();
+  }
+
+  /**
+   * The start launched for a waiter that no longer needs it (served by another worker, or gone)
+   * goes to the first waiter without one that the same start serves, instead of that waiter
+   * launching a start of its own: in a burst every lease costs one start, not more.
+   */
+  #handOver(waiter: Waiter<Instance, Connection>): void {
+    const start = waiter.start;
+    waiter.start = undefined;
+    if (start?.slot !== 'starting') return;
+    const heir = this.#waiters.find((each) => !each.settled && !each.start && this.#serves(start, each));
+    if (heir) heir.start = start;
+  }
+
+  /** A start in progress serves a waiter for sure (without rendering): both use the warm-up properties. */
+  #serves(start: PoolWorker<Instance>, waiter: Waiter<Instance, Connection>): boolean {
+    return start.warmUp && waiter.properties === undefined;
+  }
+
+  #ownerOf(pooled: PoolWorker<Instance>): Waiter<Instance, Connection> | undefined {
+    return this.#waiters.find((each) => each.start === pooled);
   }
 
   #removeWaiter(waiter: Waiter<Instance, Connection>): void {
@@ -340,6 +366,7 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
     waiter.settled = true;
     waiter.cleanup();
     this.#removeWaiter(waiter);
+    this.#handOver(waiter);
     waiter.properties?.setProperty('workername', pooled.name, 'Worker');
     const waitedMs = now - waiter.enqueuedAt;
     const lease: Lease<Instance, Connection> = new Lease(pooled, warm, waitedMs, (result) =>
@@ -525,6 +552,7 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
       backend,
       worker,
       startedAt: this.#clock.now(),
+      warmUp: buildProperties === undefined,
       idleTimer: new OneShotTimer(this.#clock),
       slot: 'starting',
       idleSince: Number.POSITIVE_INFINITY,
@@ -539,7 +567,8 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
     worker.substantiate(properties).then(
       () => {
         this.#startsInFlight -= 1;
-        if (waiter?.start === pooled) waiter.start = undefined;
+        const owner = this.#ownerOf(pooled);
+        if (owner) owner.start = undefined;
         if (pooled.slot !== 'starting') return;
         backend.quarantine.reset();
         const startMs = this.#clock.now() - pooled.startedAt;
@@ -550,9 +579,10 @@ export class WorkerPool<Instance extends InstanceHandle = InstanceHandle, Connec
       },
       (error: unknown) => {
         this.#startsInFlight -= 1;
-        if (waiter?.start === pooled) waiter.start = undefined;
+        const owner = this.#ownerOf(pooled);
+        if (owner) owner.start = undefined;
         if (pooled.slot === 'starting') {
-          this.#startFailed(backend, name, error, waiter);
+          this.#startFailed(backend, name, error, owner);
           this.#destroy(pooled, 'its start failed');
         }
         this.#schedule();

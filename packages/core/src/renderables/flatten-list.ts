@@ -1,11 +1,11 @@
 import type { Properties } from './properties.js';
-import { type Renderable, render } from './render.js';
+import { andThen, type NowRenderable, RENDER_NOW, type Renderable, renderNow, rendersNow } from './render.js';
 
 /**
  * Buildbot's `FlattenList`: renders a list, then flattens nested arrays into one array.
  * `add` concatenates the unflattened lists (Buildbot's `FlattenList + list`).
  */
-export class FlattenList implements Renderable<unknown[]> {
+export class FlattenList implements Renderable<unknown[]>, NowRenderable {
   readonly nestedList: readonly unknown[];
 
   constructor(nestedList: readonly unknown[]) {
@@ -18,7 +18,13 @@ export class FlattenList implements Renderable<unknown[]> {
   }
 
   async getRenderingFor(properties: Properties): Promise<unknown[]> {
-    const rendered = (await render(this.nestedList, properties)) as unknown[];
-    return rendered.flat(Number.POSITIVE_INFINITY);
+    return this[RENDER_NOW](properties) as unknown[] | Promise<unknown[]>;
+  }
+
+  [RENDER_NOW](properties: Properties): unknown {
+    return andThen(renderNow(this.nestedList, properties), (rendered) =>
+      (rendered as unknown[]).flat(Number.POSITIVE_INFINITY),
+    );
   }
 }
+rendersNow(FlattenList);

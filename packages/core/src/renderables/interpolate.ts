@@ -1,10 +1,19 @@
 import { ConfigurationError } from '../errors.js';
 import { RenderableOperators } from './operators.js';
 import type { Properties } from './properties.js';
-import { asConfigurationError, asRenderError } from './python-errors.js';
+import { toConfigurationError, toRenderError } from './python-errors.js';
 import { applyFormat, type CompiledFormat, compileFormat } from './python-format.js';
 import { isPlainObject, pythonRepr, pythonTruthy, pythonTypeName, stringRepr } from './python-values.js';
-import { isRenderable, type Renderable, render } from './render.js';
+import {
+  andThen,
+  isRenderable,
+  isThenable,
+  type NowRenderable,
+  RENDER_NOW,
+  renderEach,
+  renderNow,
+  rendersNow,
+} from './render.js';
 import { Secret } from './secret.js';
 
 /** Python's `^[\w._-]*$` (with `re.match`, `$` also matches before a final newline). */
@@ -17,7 +26,7 @@ type Selector = 'prop' | 'src' | 'kw' | 'worker' | 'secret';
  * selector's source, then picks the value, the default or an alternative by the operator.
  * Plain fields only, so that a structured copy keeps working (Buildbot trac #3505).
  */
-class Lookup implements Renderable {
+class Lookup implements NowRenderable {
   readonly selector: Selector;
   readonly codebase: string;
   readonly name: string;
@@ -67,18 +76,42 @@ class Lookup implements Renderable {
   }
 
   async getRenderingFor(properties: Properties): Promise<unknown> {
+    return this[RENDER_NOW](properties);
+  }
+
+  [RENDER_NOW](properties: Properties): unknown {
     const { found, value } = this.locate(properties);
     let result: unknown;
-    if (!found) result = await render(this.defaultValue, properties);
+    if (!found) result = renderNow(this.defaultValue, properties);
     else if (this.defaultWhenFalse) {
-      result = await render(value, properties);
-      if (!pythonTruthy(result)) result = await render(this.defaultValue, properties);
-      else if (this.hasKey !== undefined) result = await render(this.hasKey, properties);
-    } else if (this.hasKey !== undefined) result = await render(this.hasKey, properties);
-    else result = await render(value, properties);
-    // Interpolate elides None: it prints as ''.
-    return result === null || result === undefined ? '' : result;
+      const rendered = renderNow(value, properties);
+      result = isThenable(rendered)
+        ? rendered.then((settled) => chooseWhenFound(this, settled, properties))
+        : chooseWhenFound(this, rendered, properties);
+    } else if (this.hasKey !== undefined) result = renderNow(this.hasKey, properties);
+    else result = renderNow(value, properties);
+    return isThenable(result) ? result.then(noneAsEmpty) : noneAsEmpty(result);
   }
+}
+
+/** `~`, `#?`: the default when the rendered value is false, else the value or its alternative. */
+function chooseWhenFound(lookup: Lookup, rendered: unknown, properties: Properties): unknown {
+  if (!pythonTruthy(rendered)) return renderNow(lookup.defaultValue, properties);
+  return lookup.hasKey !== undefined ? renderNow(lookup.hasKey, properties) : rendered;
+}
+rendersNow(Lookup);
+
+function renderLookup(lookup: Lookup, properties: Properties): unknown {
+  return lookup[RENDER_NOW](properties);
+}
+
+function asSingleton(value: unknown): unknown[] {
+  return [value];
+}
+
+/** Interpolate elides None: it prints as ''. */
+function noneAsEmpty(value: unknown): unknown {
+  return value === null || value === undefined ? '' : value;
 }
 
 function ownValue(source: object, name: string): { readonly found: boolean; readonly value?: unknown } {
@@ -131,6 +164,25 @@ class DefaultDictionary {
   }
 }
 Object.defineProperty(DefaultDictionary, 'name', { value: 'collections.defaultdict' });
+const DEFAULT_DICTIONARY = new DefaultDictionary();
+
+function emptyString(): string {
+  return '';
+}
+
+function formatContext(format: string): string {
+  return `invalid Interpolate format ${stringRepr(format)}`;
+}
+
+/** What a substitution looks up: the selector's source, and the name in it. */
+interface LookupTarget {
+  readonly selector: Selector;
+  readonly codebase: string;
+  readonly name: string;
+}
+
+/** The kwargs of the Interpolate whose nested alternatives are being built (they share them). */
+let parentKwargs: Readonly<Record<string, unknown>> | undefined;
 
 function isKeywordObject(value: unknown): value is Record<string, unknown> {
   return isPlainObject(value) && !isRenderable(value);
@@ -172,7 +224,7 @@ function keyNestingDepth(format: string): number {
  * is Buildbot's "not both" error. Malformed formats throw `ConfigurationError` here, at
  * construction; rendering errors are `RenderError`s.
  */
-export class Interpolate extends RenderableOperators {
+export class Interpolate extends RenderableOperators implements NowRenderable {
   readonly format: string;
   /** Positional values (positional form); empty in the keyword form. */
   readonly args: readonly unknown[];
@@ -195,7 +247,8 @@ export class Interpolate extends RenderableOperators {
         throw new ConfigurationError('Interpolate takes either positional or keyword substitutions, not both.');
       }
       positional = [];
-      kwargs = Object.fromEntries(Object.entries(last));
+      // A nested alternative shares its parent's copy; a caller's object is copied.
+      kwargs = last === parentKwargs ? last : Object.fromEntries(Object.entries(last));
     }
     const depth = keyNestingDepth(format);
     if (depth > MAX_INTERPOLATE_NESTING) {
@@ -219,21 +272,27 @@ export class Interpolate extends RenderableOperators {
   }
 
   #context(): string {
-    return `invalid Interpolate format ${stringRepr(this.format)}`;
+    return formatContext(this.format);
   }
 
   #checkPositionalForm(): Lookup[] {
     // Zero suits every conversion, so this raises only what no value can fix: syntax, counts, keys.
-    const values = this.args.map(() => 0);
-    asConfigurationError(this.#context(), () => applyFormat(this.compiled, { kind: 'tuple', values }));
+    const values = new Array<number>(this.args.length).fill(0);
+    try {
+      applyFormat(this.compiled, { kind: 'tuple', values });
+    } catch (error) {
+      throw toConfigurationError(error, formatContext, this.format);
+    }
     return [];
   }
 
   #parseKeywordForm(): Lookup[] {
     // Buildbot's check: the format applied to a mapping where every key is ''.
-    asConfigurationError(this.#context(), () =>
-      applyFormat(this.compiled, { kind: 'mapping', self: new DefaultDictionary(), get: () => '' }),
-    );
+    try {
+      applyFormat(this.compiled, { kind: 'mapping', self: DEFAULT_DICTIONARY, get: emptyString });
+    } catch (error) {
+      throw toConfigurationError(error, formatContext, this.format);
+    }
     if (this.compiled.keylessConversions > 0) {
       deferredErrors?.push(
         new ConfigurationError(
@@ -241,7 +300,11 @@ export class Interpolate extends RenderableOperators {
         ),
       );
     }
-    return this.compiled.keys.map((key) => this.#parseSubstitution(key));
+    const keys = this.compiled.keys;
+    const lookups = new Array<Lookup>(keys.length);
+    for (let index = 0; index < keys.length; index += 1)
+      lookups[index] = this.#parseSubstitution(keys[index] as string);
+    return lookups;
   }
 
   #parseSubstitution(key: string): Lookup {
@@ -285,13 +348,12 @@ export class Interpolate extends RenderableOperators {
     }
 
     const op = operation ?? '-';
-    const lookup = (defaultValue: unknown, defaultWhenFalse: boolean, hasKey?: Interpolate): Lookup =>
-      new Lookup(selector, codebase, name, this.kwargs, defaultValue, defaultWhenFalse, hasKey);
-    if (op.startsWith('-')) return lookup(this.#nested(op.slice(1)), false);
-    if (op.startsWith('~')) return lookup(this.#nested(op.slice(1)), true);
-    if (op.startsWith('+')) return lookup('', false, this.#nested(op.slice(1)));
-    if (op.startsWith('?')) return this.#ternary(key, op.slice(1), false, lookup);
-    if (op.startsWith('#?')) return this.#ternary(key, op.slice(2), true, lookup);
+    const target: LookupTarget = { selector, codebase, name };
+    if (op.startsWith('-')) return this.#lookup(target, this.#nested(op.slice(1)), false);
+    if (op.startsWith('~')) return this.#lookup(target, this.#nested(op.slice(1)), true);
+    if (op.startsWith('+')) return this.#lookup(target, '', false, this.#nested(op.slice(1)));
+    if (op.startsWith('?')) return this.#ternary(key, op.slice(1), false, target);
+    if (op.startsWith('#?')) return this.#ternary(key, op.slice(2), true, target);
     if (op === '') {
       // Buildbot crashes here with an IndexError.
       throw new ConfigurationError(
@@ -301,12 +363,12 @@ export class Interpolate extends RenderableOperators {
     throw new ConfigurationError(`invalid Interpolate default type '${firstCharacter(op)}'`);
   }
 
-  #ternary(
-    key: string,
-    expression: string,
-    defaultWhenFalse: boolean,
-    lookup: (defaultValue: unknown, defaultWhenFalse: boolean, hasKey?: Interpolate) => Lookup,
-  ): Lookup {
+  #lookup(target: LookupTarget, defaultValue: unknown, defaultWhenFalse: boolean, hasKey?: Interpolate): Lookup {
+    const { selector, codebase, name } = target;
+    return new Lookup(selector, codebase, name, this.kwargs, defaultValue, defaultWhenFalse, hasKey);
+  }
+
+  #ternary(key: string, expression: string, defaultWhenFalse: boolean, target: LookupTarget): Lookup {
     if (expression === '') {
       // Buildbot crashes here with an IndexError.
       throw new ConfigurationError(
@@ -327,27 +389,42 @@ export class Interpolate extends RenderableOperators {
       // latentci refuses it, after building both alternatives as Buildbot does (their errors come first).
       for (const alternative of characters) this.#nested(alternative);
       deferredErrors?.push(error);
-      return lookup('', defaultWhenFalse, undefined);
+      return this.#lookup(target, '', defaultWhenFalse, undefined);
     }
     // Buildbot builds the true alternative first, so its errors come first.
     const whenTrue = this.#nested(parts[0]);
-    return lookup(this.#nested(parts[1]), defaultWhenFalse, whenTrue);
+    return this.#lookup(target, this.#nested(parts[1]), defaultWhenFalse, whenTrue);
   }
 
   #nested(format: string): Interpolate {
-    return new Interpolate(format, this.kwargs);
+    const outer = parentKwargs;
+    parentKwargs = this.kwargs;
+    try {
+      return new Interpolate(format, this.kwargs);
+    } finally {
+      parentKwargs = outer;
+    }
   }
 
   async getRenderingFor(properties: Properties): Promise<string> {
+    return this[RENDER_NOW](properties) as string | Promise<string>;
+  }
+
+  [RENDER_NOW](properties: Properties): unknown {
     if (this.args.length > 0) {
-      const values = (await render(this.args, properties)) as unknown[];
-      return asRenderError(() => applyFormat(this.compiled, { kind: 'tuple', values }));
+      const values = renderNow(this.args, properties);
+      return isThenable(values)
+        ? values.then((rendered) => formatPositional(this.compiled, rendered as unknown[]))
+        : formatPositional(this.compiled, values as unknown[]);
     }
-    const values = await Promise.all(this.lookups.map((lookup) => lookup.getRenderingFor(properties)));
-    const keys = this.compiled.keys;
-    return asRenderError(() =>
-      applyFormat(this.compiled, { kind: 'mapping', self: {}, get: (key) => values[keys.indexOf(key)] }),
-    );
+    const lookups = this.lookups;
+    const values =
+      lookups.length === 1
+        ? andThen((lookups[0] as Lookup)[RENDER_NOW](properties), asSingleton)
+        : renderEach(lookups, renderLookup, properties, undefined);
+    return isThenable(values)
+      ? values.then((rendered) => formatKeywords(this.compiled, rendered as unknown[]))
+      : formatKeywords(this.compiled, values as unknown[]);
   }
 
   /** Buildbot's repr: `Interpolate('fmt')`, `Interpolate('fmt', *(…))` or `Interpolate('fmt', **{…})`. */
@@ -359,5 +436,24 @@ export class Interpolate extends RenderableOperators {
     if (Object.keys(this.kwargs).length > 0)
       return `Interpolate(${stringRepr(this.format)}, **${pythonRepr(this.kwargs)})`;
     return `Interpolate(${stringRepr(this.format)})`;
+  }
+}
+rendersNow(Interpolate);
+
+// Plain functions, not private methods: a structured copy of an Interpolate (Buildbot trac #3505) renders too.
+function formatPositional(compiled: CompiledFormat, values: readonly unknown[]): string {
+  try {
+    return applyFormat(compiled, { kind: 'tuple', values });
+  } catch (error) {
+    throw toRenderError(error);
+  }
+}
+
+/** `values` holds one rendered value per mapping key, in the order of `compiled.keys`. */
+function formatKeywords(compiled: CompiledFormat, values: readonly unknown[]): string {
+  try {
+    return applyFormat(compiled, { kind: 'keyed', values });
+  } catch (error) {
+    throw toRenderError(error);
   }
 }

@@ -1,8 +1,16 @@
 import type { Properties } from './properties.js';
-import { asRenderError } from './python-errors.js';
+import { toRenderError } from './python-errors.js';
 import { applyPythonOperator, type PythonOperator } from './python-operators.js';
 import { pythonRepr } from './python-values.js';
-import { type Renderable, render } from './render.js';
+import {
+  andThen,
+  type NowRenderable,
+  RENDER_NOW,
+  type Renderable,
+  renderEach,
+  renderNow,
+  rendersNow,
+} from './render.js';
 
 /**
  * Buildbot's `RenderableOperatorsMixin`: `Property` and `Interpolate` combine with other values
@@ -111,7 +119,7 @@ export abstract class RenderableOperators implements Renderable {
 }
 
 /** Renders both operands (concurrently), then applies the Python operator. */
-export class OperatorRenderer extends RenderableOperators {
+export class OperatorRenderer extends RenderableOperators implements NowRenderable {
   readonly left: unknown;
   readonly right: unknown;
   readonly operator: PythonOperator;
@@ -124,8 +132,19 @@ export class OperatorRenderer extends RenderableOperators {
   }
 
   async getRenderingFor(properties: Properties): Promise<unknown> {
-    const [left, right] = await Promise.all([render(this.left, properties), render(this.right, properties)]);
-    return asRenderError(() => applyPythonOperator(this.operator, left, right));
+    return this[RENDER_NOW](properties);
+  }
+
+  [RENDER_NOW](properties: Properties): unknown {
+    const operands = renderEach([this.left, this.right], renderNow, properties, undefined);
+    return andThen(operands, (values) => {
+      const [left, right] = values as unknown[];
+      try {
+        return applyPythonOperator(this.operator, left, right);
+      } catch (error) {
+        throw toRenderError(error);
+      }
+    });
   }
 
   /** Buildbot's repr, e.g. `Property(do-tests) < 2`. */
@@ -133,3 +152,4 @@ export class OperatorRenderer extends RenderableOperators {
     return `${pythonRepr(this.left)} ${this.operator} ${pythonRepr(this.right)}`;
   }
 }
+rendersNow(OperatorRenderer);

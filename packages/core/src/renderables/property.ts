@@ -1,7 +1,7 @@
 import { RenderableOperators } from './operators.js';
 import type { Properties } from './properties.js';
 import { pythonTruthy } from './python-values.js';
-import { render } from './render.js';
+import { isThenable, type NowRenderable, RENDER_NOW, renderNow, rendersNow } from './render.js';
 
 /**
  * Renders to the value of the property `name` (Buildbot's `Property`), itself rendered when it is
@@ -13,7 +13,7 @@ import { render } from './render.js';
  *
  * `defaultValue` (Python's `None`: `null` unless given) may itself be a renderable or a promise.
  */
-export class Property extends RenderableOperators {
+export class Property extends RenderableOperators implements NowRenderable {
   readonly name: string;
   readonly defaultValue: unknown;
   readonly defaultWhenFalse: boolean;
@@ -26,12 +26,18 @@ export class Property extends RenderableOperators {
   }
 
   async getRenderingFor(properties: Properties): Promise<unknown> {
+    return this[RENDER_NOW](properties);
+  }
+
+  [RENDER_NOW](properties: Properties): unknown {
     if (this.defaultWhenFalse) {
-      const value = await render(properties.getProperty(this.name), properties);
-      return pythonTruthy(value) ? value : render(this.defaultValue, properties);
+      const value = renderNow(properties.getProperty(this.name), properties);
+      if (isThenable(value))
+        return value.then((settled) => (pythonTruthy(settled) ? settled : renderNow(this.defaultValue, properties)));
+      return pythonTruthy(value) ? value : renderNow(this.defaultValue, properties);
     }
-    if (properties.hasProperty(this.name)) return render(properties.getProperty(this.name), properties);
-    return render(this.defaultValue, properties);
+    if (properties.hasProperty(this.name)) return renderNow(properties.getProperty(this.name), properties);
+    return renderNow(this.defaultValue, properties);
   }
 
   /** Buildbot's repr: `Property(name)`. */
@@ -39,3 +45,4 @@ export class Property extends RenderableOperators {
     return `Property(${this.name})`;
   }
 }
+rendersNow(Property);

@@ -15,6 +15,21 @@ export function asRenderError<T>(action: () => T): T {
   }
 }
 
+/** `error` as `asRenderError` would rethrow it (for callers that catch themselves). */
+export function toRenderError(error: unknown): unknown {
+  return error instanceof PythonException ? new RenderError(error.describe(), { cause: error }) : error;
+}
+
+/**
+ * `error` as `asConfigurationError(context(subject), …)` would rethrow it; the context is
+ * computed only when there is an error (constructions that succeed pay nothing for it).
+ */
+export function toConfigurationError(error: unknown, context: (subject: string) => string, subject: string): unknown {
+  return error instanceof PythonException
+    ? new ConfigurationError(`${context(subject)}: ${error.describe()}`, { cause: error })
+    : error;
+}
+
 /** `context` names what was being constructed, e.g. `invalid Interpolate format '%(prop:x)d'`. */
 export function asConfigurationError<T>(context: string, action: () => T): T {
   try {

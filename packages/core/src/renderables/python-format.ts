@@ -52,6 +52,8 @@ export interface ConversionSpec {
   readonly start: number;
   /** The mapping key of `%(key)s`, when given. */
   readonly key: string | undefined;
+  /** The key's position in `CompiledFormat.keys` (-1 without a key). */
+  readonly keyIndex: number;
   readonly flags: number;
   /** -1 when absent, STAR for `*`. */
   readonly width: number;
@@ -82,7 +84,9 @@ export interface CompiledFormat {
 /** What a format is applied to: a tuple of positional values, or a mapping looked up by key. */
 export type FormatArguments =
   | { readonly kind: 'tuple'; readonly values: readonly unknown[] }
-  | { readonly kind: 'mapping'; readonly get: (key: string) => unknown; readonly self: unknown };
+  | { readonly kind: 'mapping'; readonly get: (key: string) => unknown; readonly self: unknown }
+  /** A mapping given as one value per key, in the order of `CompiledFormat.keys` (the mapping itself is `{}`). */
+  | { readonly kind: 'keyed'; readonly values: readonly unknown[] };
 
 export function compileFormat(source: string): CompiledFormat {
   const tokens: FormatToken[] = [];
@@ -116,10 +120,6 @@ export function compileFormat(source: string): CompiledFormat {
     let width = -1;
     let precision = -1;
     let error: ConversionSpec['error'];
-    const finish = (conversion: string, conversionIndex: number): void => {
-      tokens.push({ start: percent, key, flags, width, precision, conversion, conversionIndex, error });
-      if (error) hasSyntaxError = true;
-    };
 
     if (source.charCodeAt(index) === 40 /* ( */) {
       let depth = 1;
@@ -132,7 +132,8 @@ export function compileFormat(source: string): CompiledFormat {
       }
       if (depth > 0) {
         error = { stage: 'key', type: 'ValueError', message: 'incomplete format key' };
-        finish('', length);
+        tokens.push(conversionSpec(percent, key, keys, flags, width, precision, '', length, error));
+        hasSyntaxError ||= error !== undefined;
         break;
       }
       key = source.slice(index + 1, cursor - 1);
@@ -159,7 +160,8 @@ export function compileFormat(source: string): CompiledFormat {
     if (width === STAR) positionalCount += 1;
     if (widthRead.tooBig) {
       error = { stage: 'width', type: 'ValueError', message: 'width too big' };
-      finish('', index);
+      tokens.push(conversionSpec(percent, key, keys, flags, width, precision, '', index, error));
+      hasSyntaxError ||= error !== undefined;
       break;
     }
 
@@ -170,7 +172,8 @@ export function compileFormat(source: string): CompiledFormat {
       if (precision === STAR) positionalCount += 1;
       if (precisionRead.tooBig) {
         error = { stage: 'precision', type: 'ValueError', message: 'precision too big' };
-        finish('', index);
+        tokens.push(conversionSpec(percent, key, keys, flags, width, precision, '', index, error));
+        hasSyntaxError ||= error !== undefined;
         break;
       }
     }
@@ -179,18 +182,35 @@ export function compileFormat(source: string): CompiledFormat {
     if (modifier === 104 || modifier === 108 || modifier === 76) index += 1; // h, l, L are ignored
     if (index >= length) {
       error = { stage: 'end', type: 'ValueError', message: 'incomplete format' };
-      finish('', length);
+      tokens.push(conversionSpec(percent, key, keys, flags, width, precision, '', length, error));
+      hasSyntaxError ||= error !== undefined;
       break;
     }
     const codePoint = source.codePointAt(index) ?? 0;
     const conversion = String.fromCodePoint(codePoint);
-    finish(conversion, index);
+    tokens.push(conversionSpec(percent, key, keys, flags, width, precision, conversion, index, error));
+    hasSyntaxError ||= error !== undefined;
     positionalCount += 1;
     if (key === undefined) keylessConversions += 1;
     index += conversion.length;
   }
   if (literal) tokens.push(literal);
   return { source, tokens, keys, positionalCount, keylessConversions, hasSyntaxError };
+}
+
+function conversionSpec(
+  start: number,
+  key: string | undefined,
+  keys: readonly string[],
+  flags: number,
+  width: number,
+  precision: number,
+  conversion: string,
+  conversionIndex: number,
+  error: ConversionSpec['error'],
+): ConversionSpec {
+  const keyIndex = key === undefined ? -1 : keys.indexOf(key);
+  return { start, key, keyIndex, flags, width, precision, conversion, conversionIndex, error };
 }
 
 function isDigit(code: number): boolean {
@@ -213,22 +233,37 @@ function readCount(source: string, start: number, limit: number): { value: numbe
   return { value: end === start ? -1 : value, end, tooBig: false };
 }
 
+/**
+ * CPython's argument bookkeeping while formatting: a tuple is consumed item by item; a mapping (or
+ * the value a key selected) can be consumed once, through `index` -2 → -1.
+ */
+interface ArgumentCursor {
+  current: unknown;
+  count: number;
+  index: number;
+  readonly values: readonly unknown[] | undefined;
+}
+
+function nextArgument(cursor: ArgumentCursor): unknown {
+  if (cursor.index < cursor.count) {
+    const position = cursor.index;
+    cursor.index += 1;
+    if (cursor.count < 0) return cursor.current;
+    return (cursor.values as readonly unknown[])[position];
+  }
+  throw new PythonException('TypeError', 'not enough arguments for format string');
+}
+
+const EMPTY_MAPPING = Object.freeze({});
+
 /** Applies a compiled format. Throws `PythonException` exactly where CPython raises. */
 export function applyFormat(format: CompiledFormat, args: FormatArguments): string {
   const isTuple = args.kind === 'tuple';
-  // CPython's bookkeeping: a tuple is consumed item by item; a mapping (or the value a key
-  // selected) can be consumed once, through `argumentIndex` -2 → -1.
-  let current: unknown = isTuple ? undefined : args.self;
-  let argumentCount = isTuple ? args.values.length : -1;
-  let argumentIndex = isTuple ? 0 : -2;
-  const nextArgument = (): unknown => {
-    if (argumentIndex < argumentCount) {
-      const position = argumentIndex;
-      argumentIndex += 1;
-      if (argumentCount < 0) return current;
-      return (args as { values: readonly unknown[] }).values[position];
-    }
-    throw new PythonException('TypeError', 'not enough arguments for format string');
+  const cursor: ArgumentCursor = {
+    current: args.kind === 'mapping' ? args.self : args.kind === 'keyed' ? EMPTY_MAPPING : undefined,
+    count: isTuple ? args.values.length : -1,
+    index: isTuple ? 0 : -2,
+    values: isTuple ? args.values : undefined,
   };
 
   let out = '';
@@ -242,15 +277,18 @@ export function applyFormat(format: CompiledFormat, args: FormatArguments): stri
     if (token.key !== undefined || error?.stage === 'key') {
       if (isTuple) throw new PythonException('TypeError', 'format requires a mapping');
       if (error?.stage === 'key') throw new PythonException(error.type, error.message);
-      current = (args as { get: (key: string) => unknown }).get(token.key as string);
-      argumentCount = -1;
-      argumentIndex = -2;
+      cursor.current =
+        args.kind === 'keyed'
+          ? args.values[token.keyIndex]
+          : (args as { get: (key: string) => unknown }).get(token.key as string);
+      cursor.count = -1;
+      cursor.index = -2;
     }
     if (error?.stage === 'width') throw new PythonException(error.type, error.message);
     let width = token.width;
     let flags = token.flags;
     if (width === STAR) {
-      width = starArgument(nextArgument());
+      width = starArgument(nextArgument(cursor));
       if (width < 0) {
         flags |= FLAG_LEFT;
         width = -width;
@@ -260,16 +298,16 @@ export function applyFormat(format: CompiledFormat, args: FormatArguments): stri
     if (error?.stage === 'precision') throw new PythonException(error.type, error.message);
     let precision = token.precision;
     if (precision === STAR) {
-      precision = Math.max(0, starArgument(nextArgument()));
+      precision = Math.max(0, starArgument(nextArgument(cursor)));
       if (precision > MAX_FORMAT_PRECISION) throw new PythonException('ValueError', 'precision too big');
     }
     if (error) throw new PythonException(error.type, error.message);
-    const value = nextArgument();
+    const value = nextArgument(cursor);
     if (out.length + Math.max(width, 0) > MAX_FORMAT_OUTPUT) throw tooLong();
     out += formatOne(value, token, flags, width, precision, format.source);
     if (out.length > MAX_FORMAT_OUTPUT) throw tooLong();
   }
-  if (isTuple && argumentIndex < argumentCount) {
+  if (isTuple && cursor.index < cursor.count) {
     throw new PythonException('TypeError', 'not all arguments converted during string formatting');
   }
   return out;

@@ -1,6 +1,6 @@
 import type { Properties } from './properties.js';
 import { pythonRepr } from './python-values.js';
-import { type Renderable, render } from './render.js';
+import { andThen, type NowRenderable, RENDER_NOW, type Renderable, renderNow, rendersNow } from './render.js';
 
 /** The function a {@link renderer} wraps: called with the properties, then the rendered arguments. */
 export type RendererFunction<Result = unknown> = (
@@ -16,7 +16,7 @@ type CallableRenderer = (properties: Properties, ...args: unknown[]) => unknown;
  * any were given — and renders its result again, so it may return a promise, a renderable or a
  * container of renderables. The object itself is not callable.
  */
-export class Renderer<Result = unknown> implements Renderable<unknown> {
+export class Renderer<Result = unknown> implements Renderable<unknown>, NowRenderable {
   readonly fn: RendererFunction<Result>;
   readonly args: readonly unknown[];
   readonly kwargs: Readonly<Record<string, unknown>>;
@@ -42,12 +42,21 @@ export class Renderer<Result = unknown> implements Renderable<unknown> {
   }
 
   async getRenderingFor(properties: Properties): Promise<unknown> {
-    const args = (await render(this.args, properties)) as unknown[];
-    const hasKwargs = Object.keys(this.kwargs).length > 0;
-    const kwargs = hasKwargs ? await render(this.kwargs, properties) : undefined;
-    const fn = this.fn as CallableRenderer;
-    const result = await (hasKwargs ? fn(properties, ...args, kwargs) : fn(properties, ...args));
-    return render(result, properties);
+    return this[RENDER_NOW](properties);
+  }
+
+  [RENDER_NOW](properties: Properties): unknown {
+    // The arguments, then the keyword arguments, then the call; its (awaited) result is rendered.
+    return andThen(renderNow(this.args, properties), (args) => {
+      const hasKwargs = Object.keys(this.kwargs).length > 0;
+      return andThen(hasKwargs ? renderNow(this.kwargs, properties) : undefined, (kwargs) => {
+        const fn = this.fn as CallableRenderer;
+        const result = hasKwargs
+          ? fn(properties, ...(args as unknown[]), kwargs)
+          : fn(properties, ...(args as unknown[]));
+        return andThen(result, (value) => renderNow(value, properties));
+      });
+    });
   }
 
   /** Buildbot's repr: `renderer(<function name>)`, with `args=[…]`/`kwargs={…}` when present. */
@@ -62,3 +71,4 @@ export class Renderer<Result = unknown> implements Renderable<unknown> {
 export function renderer<Result>(fn: RendererFunction<Result>): Renderer<Result> {
   return new Renderer(fn);
 }
+rendersNow(Renderer);

@@ -1,7 +1,15 @@
 import { ConfigurationError, RenderError } from '../errors.js';
 import type { Properties } from './properties.js';
 import { pythonTypeName } from './python-values.js';
-import { isRenderable, type Renderable, render } from './render.js';
+import {
+  andThen,
+  isRenderable,
+  type NowRenderable,
+  RENDER_NOW,
+  type Renderable,
+  renderNow,
+  rendersNow,
+} from './render.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a transform function takes whatever its arguments render to.
 type AnyFunction = (...args: any[]) => unknown;
@@ -12,7 +20,7 @@ type AnyFunction = (...args: any[]) => unknown;
  * when it is a promise, not rendered again). Python's keyword arguments are a plain-object
  * argument here: `new Transform(({ x, y }) => x + y, { x: 'a', y: new Property('b') })`.
  */
-export class Transform<Result = unknown> implements Renderable<Result> {
+export class Transform<Result = unknown> implements Renderable<Result>, NowRenderable {
   readonly function: AnyFunction | Renderable;
   readonly args: readonly unknown[];
 
@@ -25,11 +33,19 @@ export class Transform<Result = unknown> implements Renderable<Result> {
   }
 
   async getRenderingFor(properties: Properties): Promise<Result> {
-    const fn = await render(this.function, properties);
-    const args = (await render(this.args, properties)) as unknown[];
-    if (typeof fn !== 'function') {
-      throw new RenderError(`TypeError: '${pythonTypeName(fn)}' object is not callable`);
-    }
-    return (await (fn as AnyFunction)(...args)) as Result;
+    return this[RENDER_NOW](properties) as Result | Promise<Result>;
+  }
+
+  [RENDER_NOW](properties: Properties): unknown {
+    // The function first, then the arguments; the result is awaited, not rendered.
+    return andThen(renderNow(this.function, properties), (fn) =>
+      andThen(renderNow(this.args, properties), (args) => {
+        if (typeof fn !== 'function') {
+          throw new RenderError(`TypeError: '${pythonTypeName(fn)}' object is not callable`);
+        }
+        return (fn as AnyFunction)(...(args as unknown[]));
+      }),
+    );
   }
 }
+rendersNow(Transform);

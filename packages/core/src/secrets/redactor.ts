@@ -15,6 +15,8 @@ export const MIN_REDACTED_LENGTH = 4;
  */
 export class Redactor {
   readonly #secrets = new Set<string>();
+  /** The secrets longest first, computed once per change (redact runs on every log line). */
+  #ordered: readonly string[] | undefined;
 
   /**
    * Registers a secret. Empty strings and very short values (< 4 chars) are ignored: redacting them
@@ -24,6 +26,7 @@ export class Redactor {
   add(secret: string | undefined | null): void {
     if (typeof secret !== 'string' || secret.length < MIN_REDACTED_LENGTH || this.#secrets.has(secret)) return;
     this.#secrets.add(secret);
+    this.#ordered = undefined;
     publishSecret(secret);
     if (/[\r\n]/.test(secret)) {
       for (const line of secret.split(/\r\n|\r|\n/)) this.add(line);
@@ -31,7 +34,7 @@ export class Redactor {
   }
 
   delete(secret: string): void {
-    this.#secrets.delete(secret);
+    if (this.#secrets.delete(secret)) this.#ordered = undefined;
   }
 
   get size(): number {
@@ -41,9 +44,10 @@ export class Redactor {
   /** Returns `text` with every registered secret replaced by `<redacted>`, longest first. */
   redact(text: string): string {
     if (this.#secrets.size === 0) return text;
+    this.#ordered ??= [...this.#secrets].sort((a, b) => b.length - a.length);
     let result = text;
-    for (const secret of [...this.#secrets].sort((a, b) => b.length - a.length)) {
-      result = result.split(secret).join(REDACTED);
+    for (const secret of this.#ordered) {
+      if (result.includes(secret)) result = result.split(secret).join(REDACTED);
     }
     return result;
   }

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,11 @@ export interface RealWorker {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+// Workers still running, with their base directories: a process that exits without stopping them
+// (a test runner tearing a worker thread down, an uncaught error) still kills them and removes
+// their folders, so nothing is left in the temp folder.
 const live = new Set<ChildProcess>();
+const basedirs = new Set<string>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -59,12 +64,24 @@ function installExitHook(): void {
         child.kill('SIGKILL');
       } catch {}
     }
+    for (const basedir of basedirs) {
+      try {
+        rmSync(basedir, { recursive: true, force: true });
+      } catch {}
+    }
   });
+}
+
+async function removeBasedir(basedir: string): Promise<void> {
+  await rm(basedir, { recursive: true, force: true });
+  basedirs.delete(basedir);
 }
 
 /** Creates the worker with `buildbot-worker create-worker` and starts it with `twistd3 --nodaemon`. */
 export async function startRealWorker(options: RealWorkerOptions): Promise<RealWorker> {
+  installExitHook();
   const basedir = await mkdtemp(join(tmpdir(), 'latentci-bbw-'));
+  basedirs.add(basedir);
   const environment = {
     PATH: '/usr/local/bin:/usr/bin:/bin',
     HOME: basedir,
@@ -91,10 +108,9 @@ export async function startRealWorker(options: RealWorkerOptions): Promise<RealW
       await import('node:fs/promises').then((fs) => fs.writeFile(join(basedir, 'info', file), content));
     }
   } catch (error) {
-    await rm(basedir, { recursive: true, force: true });
+    await removeBasedir(basedir);
     throw error;
   }
-  installExitHook();
   const child = spawn('twistd3', ['--nodaemon', '--no_save', '--pidfile=', '-y', 'buildbot.tac'], {
     cwd: basedir,
     env: environment,
@@ -116,7 +132,7 @@ export async function startRealWorker(options: RealWorkerOptions): Promise<RealW
     });
   });
   if (child.pid === undefined) {
-    await rm(basedir, { recursive: true, force: true });
+    await removeBasedir(basedir);
     throw new Error(`twistd3 did not start: ${stderr}`);
   }
   const pid = child.pid;
@@ -136,7 +152,7 @@ export async function startRealWorker(options: RealWorkerOptions): Promise<RealW
         await exited;
         clearTimeout(killer);
       }
-      await rm(basedir, { recursive: true, force: true });
+      await removeBasedir(basedir);
     })();
     return stopped;
   };
