@@ -29,7 +29,8 @@ const STATE_TEXT: Readonly<Record<string, string>> = {
   SUBSTANTIATED: 'the worker is attached',
   INSUBSTANTIATING: 'stopping the instance',
   INSUBSTANTIATING_SUBSTANTIATING: 'stopping the instance before starting again',
-  NOT_SUBSTANTIATED: 'the instance is gone',
+  // Neutral on purpose: a stop the backend never confirmed also ends here (an `abandoned` line follows).
+  NOT_SUBSTANTIATED: 'done with the instance',
   SHUT_DOWN: 'worker shut down',
 };
 
