@@ -24,4 +24,10 @@ export {
 export * from './conformance/options.js';
 export * from './probe/probe-image.js';
 export * from './probe/probe-script.js';
+export { ensureBusyboxImage } from './provider-testing/busybox-image.js';
+export {
+  type RecordedEvents,
+  type RecordingStartRequestOptions,
+  recordingStartRequest,
+} from './provider-testing/recording-start-request.js';
 export { TEST_KIT_VERSION } from './version.js';

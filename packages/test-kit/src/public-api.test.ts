@@ -39,6 +39,7 @@ it('@latentci/test-kit exports exactly these names', () => {
       "connectProbe",
       "createInMemoryProvider",
       "ensureBuildbotWorkerImage",
+      "ensureBusyboxImage",
       "ensureProbeImage",
       "formatAttachEnvironment",
       "formatAttachHello",
@@ -47,6 +48,7 @@ it('@latentci/test-kit exports exactly these names', () => {
       "parseAttachEnvironment",
       "parseAttachHello",
       "probeImageTag",
+      "recordingStartRequest",
       "startAttachServer",
     ]
   `);

@@ -1,6 +1,6 @@
-import { type AttachServer, startAttachServer } from '@latentci/test-kit';
+import { type AttachServer, ensureBusyboxImage, startAttachServer } from '@latentci/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { docker, ensureTestImage } from '../test-support/test-image.js';
+import { docker } from '../test-support/docker.js';
 import { SIMULATOR_CONTAINER_LABEL, TASK_ID_CONTAINER_LABEL } from './docker-runtime.js';
 import { type MarathonSimulator, startMarathonSimulator } from './marathon-simulator.js';
 
@@ -9,7 +9,7 @@ let master: AttachServer;
 const simulators: MarathonSimulator[] = [];
 
 beforeAll(async () => {
-  image = await ensureTestImage();
+  image = await ensureBusyboxImage(docker, 'latentci-marathon-test-busybox:1');
   master = await startAttachServer();
 });
 afterEach(async () => {
