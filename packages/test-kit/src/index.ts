@@ -24,7 +24,6 @@ export {
 export * from './conformance/options.js';
 export * from './probe/probe-image.js';
 export * from './probe/probe-script.js';
-export { ensureBusyboxImage } from './provider-testing/busybox-image.js';
 export {
   type RecordedEvents,
   type RecordingStartRequestOptions,

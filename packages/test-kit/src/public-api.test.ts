@@ -39,7 +39,6 @@ it('@latentci/test-kit exports exactly these names', () => {
       "connectProbe",
       "createInMemoryProvider",
       "ensureBuildbotWorkerImage",
-      "ensureBusyboxImage",
       "ensureProbeImage",
       "formatAttachEnvironment",
       "formatAttachHello",

@@ -1,4 +1,4 @@
-import { ensureBusyboxImage } from '@latentci/test-kit';
+import { importBusyboxImage } from '@latentci/docker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker as engine } from '../test-support/docker.js';
 import { type KubernetesSimulator, startKubernetesSimulator } from './kubernetes-simulator.js';
@@ -328,7 +328,7 @@ describe('the docker runtime', () => {
   let docker: KubernetesSimulator;
   let image: string;
   beforeAll(async () => {
-    image = await ensureBusyboxImage(engine, 'latentci-kubernetes-test-busybox:1');
+    image = await importBusyboxImage({ docker: engine, tag: 'latentci-kubernetes-test-busybox:1' });
     docker = await startKubernetesSimulator({ runtime: 'docker' });
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
-import { ensureBusyboxImage } from '@latentci/test-kit';
+import { importBusyboxImage } from '@latentci/docker/testing';
 import { describe, expect, it } from 'vitest';
 import { docker } from '../test-support/docker.js';
 import { startMarathonSimulator } from './marathon-simulator.js';
@@ -23,7 +23,7 @@ function openContainerRequests(): string[] {
 
 describe('defect 11 (#23): the Marathon simulator ends its engine-side requests on close()', () => {
   it('a running task (its container waited on): after close() no engine request of the simulator stays open', async () => {
-    const image = await ensureBusyboxImage(docker, 'latentci-marathon-test-busybox:1');
+    const image = await importBusyboxImage({ docker, tag: 'latentci-marathon-test-busybox:1' });
     const simulator = await startMarathonSimulator({ runtime: 'docker', deploymentDuration: 0 });
     const appId = `/handles/app-${randomBytes(3).toString('hex')}`;
     try {

@@ -1,4 +1,5 @@
-import { type AttachServer, ensureBusyboxImage, startAttachServer } from '@latentci/test-kit';
+import { importBusyboxImage } from '@latentci/docker/testing';
+import { type AttachServer, startAttachServer } from '@latentci/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { docker } from '../test-support/docker.js';
 import { SIMULATOR_CONTAINER_LABEL, TASK_ID_CONTAINER_LABEL } from './docker-runtime.js';
@@ -9,7 +10,7 @@ let master: AttachServer;
 const simulators: MarathonSimulator[] = [];
 
 beforeAll(async () => {
-  image = await ensureBusyboxImage(docker, 'latentci-marathon-test-busybox:1');
+  image = await importBusyboxImage({ docker, tag: 'latentci-marathon-test-busybox:1' });
   master = await startAttachServer();
 });
 afterEach(async () => {
