@@ -1,5 +1,5 @@
+import { isNotFound } from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
-import { isNotFound } from './engine-errors.js';
 
 /**
  * The containers (running or not) whose name is exactly `name`. Docker's `name` filter is a

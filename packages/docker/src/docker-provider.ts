@@ -21,8 +21,15 @@ import {
   silentLogger,
 } from '@latentci/core';
 import {
+  assertContainerName,
+  assertImageReference,
   decodeDockerLog,
+  engineMessage,
+  engineStatusCode,
   environmentList,
+  followInBackground,
+  isNotFound,
+  type LogFollow,
   orphanFromLabels,
   ownerLabelFilters,
   reapEach,
@@ -31,13 +38,12 @@ import {
 import type Dockerode from 'dockerode';
 import { findContainersByExactName, removeContainer } from './container-lookup.js';
 import { createDockerClient, defaultDockerHost, loadTls, tlsFromEnvironment } from './docker-connection.js';
-import { assertContainerName, assertImageReference } from './docker-names.js';
-import { engineMessage, engineStatusCode, isNotFound, translateEngineError } from './engine-errors.js';
+import { translateEngineError } from './engine-errors.js';
 import { WrongImagePlatformError } from './errors.js';
 import { hasInitSetting, toEngineHostConfig } from './host-config.js';
 import { generatedImageName, prepareImage } from './image-preparation.js';
 import { type DockerProviderSettings, type ValidatedDockerSettings, validateDockerSettings } from './settings.js';
-import { followContainerOutput, type LogFollow } from './startup-log-follower.js';
+import { followContainerOutput } from './startup-log-follower.js';
 import { parseVolumes } from './volumes.js';
 
 /** The handle of a started container, passed back to `stopInstance` and `checkInstance`. */
@@ -308,29 +314,11 @@ export class DockerProvider implements ProviderV1<DockerInstance> {
     redactor: Redactor,
     logger: Logger,
   ) {
-    const controller = new AbortController();
-    const pending = followContainerOutput(
-      docker,
-      instance.id,
-      request.events,
-      (text) => redactor.redact(text),
-      controller.signal,
+    const follow = followInBackground(
+      (signal) => followContainerOutput(docker, instance.id, request.events, (text) => redactor.redact(text), signal),
+      (error) => logger.log('warn', `Cannot follow the output of container ${instance.name}: ${engineMessage(error)}`),
     );
-    const follow: LogFollow = {
-      done: pending.then(
-        (started) => started.done,
-        () => undefined,
-      ),
-      async stop() {
-        controller.abort();
-        await pending.then((started) => started.stop()).catch(() => undefined);
-      },
-    };
     this.#follows.set(instance.id, follow);
-    pending.catch((error: unknown) => {
-      if (!isAbortError(error))
-        logger.log('warn', `Cannot follow the output of container ${instance.name}: ${engineMessage(error)}`);
-    });
     void follow.done.then(() => {
       if (this.#follows.get(instance.id) === follow) this.#follows.delete(instance.id);
     });

@@ -1,5 +1,5 @@
 import { isAbortError, isLatentError } from '@latentci/core';
-import { clipText } from './docker-names.js';
+import { clipText, type EngineErrorShape, engineMessage, engineStatusCode } from '@latentci/provider-utils';
 import {
   ContainerNameConflictError,
   DockerApiError,
@@ -10,14 +10,6 @@ import {
 
 /** Answers about the request itself: a setting's value, not the engine's state. */
 const REJECTED_REQUEST_STATUSES = new Set([400, 413, 414, 431]);
-
-/** What an engine error looks like: dockerode sets `statusCode` and `json`, Node sets `code`. */
-interface EngineErrorShape {
-  readonly message?: unknown;
-  readonly code?: unknown;
-  readonly statusCode?: unknown;
-  readonly json?: unknown;
-}
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -39,27 +31,6 @@ const UNREACHABLE_CODES = new Set([
 function isPodmanInvalidValue(status: number, json: unknown): boolean {
   const cause = (json as { cause?: unknown } | null)?.cause;
   return status === 500 && typeof cause === 'string' && /^invalid (value|argument)\b/i.test(cause);
-}
-
-/** The HTTP status of an engine answer, or undefined for transport errors. */
-export function engineStatusCode(error: unknown): number | undefined {
-  const status = (error as EngineErrorShape | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-/** True when the engine answered 404 (no such container or image). */
-export function isNotFound(error: unknown): boolean {
-  return engineStatusCode(error) === 404;
-}
-
-/** The engine's own error text (`{"message": …}`), without dockerode's `(HTTP code …)` decoration. */
-export function engineMessage(error: unknown): string {
-  const shape = error as EngineErrorShape | null;
-  const json = shape?.json as { message?: unknown } | null | undefined;
-  if (json && typeof json === 'object' && typeof json.message === 'string') return json.message;
-  if (Buffer.isBuffer(shape?.json)) return shape.json.toString('utf8').trim();
-  if (typeof shape?.message === 'string') return shape.message.trim();
-  return String(error);
 }
 
 function isTlsFailure(code: string, message: string): boolean {

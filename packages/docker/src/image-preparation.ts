@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { InstanceEventSink, Logger } from '@latentci/core';
 import { ConfigurationError, isAbortError } from '@latentci/core';
-import { createTarArchive } from '@latentci/provider-utils';
+import { createTarArchive, encodePathSegments, engineStatusCode } from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
 import { type BuildOutputChunk, decodeBuildOutput } from './build-output.js';
-import { encodePathSegments } from './docker-names.js';
-import { engineStatusCode, translateEngineError } from './engine-errors.js';
+import { translateEngineError } from './engine-errors.js';
 import { ImageNotFoundError } from './errors.js';
 import { familiarTag, findImage, type LocalImage, pullReference, runnableReference } from './image-reference.js';
 

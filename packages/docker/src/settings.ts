@@ -1,8 +1,8 @@
 import { ConfigurationError, isRenderable, type Logger } from '@latentci/core';
 import type { RenderableSetting as Renderable } from '@latentci/provider-utils';
+import { assertImageReference } from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
 import { type DockerTls, type LoadedTls, loadTls, normalizeApiVersion, parseDockerHost } from './docker-connection.js';
-import { assertImageReference } from './docker-names.js';
 import { assertKnownHostConfigKeys, toEngineHostConfig } from './host-config.js';
 import { parseVolume } from './volumes.js';
 

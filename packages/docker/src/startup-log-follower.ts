@@ -1,14 +1,7 @@
 import type { InstanceEventSink } from '@latentci/core';
-import { DockerLogDecoder } from '@latentci/provider-utils';
+import { followDockerLogStream, type LogFollow } from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
 import { engineFlavour } from './engine-flavour.js';
-
-/** A running follow of a container's output; `stop` ends it and resolves when it has ended. */
-export interface LogFollow {
-  stop(): Promise<void>;
-  /** Resolves when the output ended (the container stopped) or the follow was stopped. */
-  readonly done: Promise<void>;
-}
 
 /**
  * Streams a container's stdout/stderr, from its first line, to `events.log` line by line, in the
@@ -37,30 +30,11 @@ export async function followContainerOutput(
   };
   // Decoded here, not by dockerode's demuxStream: a TTY container's stream has no frames, and a
   // character cut between two chunks must reach the log whole.
-  const decoder = new DockerLogDecoder((line, name) => events.log(redact(line), name));
-  stream.on('data', (chunk: Buffer) => decoder.push(chunk));
-  const done = new Promise<void>((resolve) => {
-    const finish = () => {
-      decoder.end();
-      signal.removeEventListener('abort', abort);
-      resolve();
-    };
-    let finished = false;
-    const once = () => {
-      if (finished) return;
-      finished = true;
-      finish();
-    };
-    stream.once('end', once);
-    stream.once('close', once);
-    stream.once('error', once);
-  });
-  return {
-    done,
-    async stop() {
-      controller.abort();
-      stream.destroy?.();
-      await done;
-    },
-  };
+  const follow = followDockerLogStream(
+    stream,
+    (line, name) => events.log(redact(line), name),
+    () => controller.abort(),
+  );
+  void follow.done.then(() => signal.removeEventListener('abort', abort));
+  return follow;
 }

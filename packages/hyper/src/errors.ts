@@ -1,4 +1,9 @@
-import { CannotSubstantiateError, FailedToSubstantiateError, type LatentErrorOptions } from '@latentci/core';
+import {
+  CannotSubstantiateError,
+  ConfigurationError,
+  FailedToSubstantiateError,
+  type LatentErrorOptions,
+} from '@latentci/core';
 
 /** What every Hyper error tells about the failed call. */
 export interface HyperCallDetails {
@@ -40,6 +45,23 @@ export class ImageNotFoundError extends CannotSubstantiateError {
   constructor(message: string, image: string, options: LatentErrorOptions = {}) {
     super(message, options);
     this.image = image;
+  }
+}
+
+/**
+ * Hyper refused the request itself (400 "invalid parameter", 413/414/431 "too large"): a setting has
+ * a value Hyper does not accept. Not retryable: the same request fails again.
+ */
+export class HyperRequestRejectedError extends ConfigurationError {
+  readonly status: number;
+  readonly body: string;
+  readonly call: string;
+
+  constructor(message: string, details: Required<HyperCallDetails>, options: LatentErrorOptions = {}) {
+    super(message, options);
+    this.call = details.call;
+    this.status = details.status;
+    this.body = details.body;
   }
 }
 

@@ -5,10 +5,14 @@ import {
   HyperAuthenticationError,
   HyperClockSkewError,
   HyperPayloadRejectedError,
+  HyperRequestRejectedError,
   ImageNotFoundError,
 } from './errors.js';
 import { HYPER_SIGNING } from './signing/constants.js';
 import { signHyperRequest } from './signing/sign-hyper-request.js';
+
+/** Answers about the request itself (a setting's value), not Hyper's state. */
+const REJECTED_REQUEST_STATUSES = new Set([400, 413, 414, 431]);
 
 /** The Docker API version Hyper speaks. */
 export const HYPER_API_PREFIX = 'v1.23';
@@ -146,7 +150,8 @@ export class HyperClient {
     options: HyperCallOptions,
   ): Promise<{ status: number; body: T | undefined }> {
     const answer = await this.call(method, path, options);
-    if (answer.text.trim().length === 0) return { status: answer.status, body: undefined };
+    // An accepted error answer (404 "No such container") is Hyper's plain text, not JSON.
+    if (answer.status >= 300 || answer.text.trim().length === 0) return { status: answer.status, body: undefined };
     try {
       return { status: answer.status, body: JSON.parse(answer.text) as T };
     } catch (error) {
@@ -194,6 +199,14 @@ export class HyperClient {
       return new ImageNotFoundError(
         `Hyper has no image ${image} (${call}: ${status} ${shown}); check the image name, or make the image available to Hyper`,
         image,
+      );
+    }
+    if (REJECTED_REQUEST_STATUSES.has(status)) {
+      const why =
+        status === 400 ? 'a setting has a value Hyper does not accept' : 'a setting is too large for Hyper to accept';
+      return new HyperRequestRejectedError(
+        `Hyper refused ${call} (${status} ${shown}): ${why}: fix it in the provider settings (retrying cannot help)`,
+        details,
       );
     }
     const advice =

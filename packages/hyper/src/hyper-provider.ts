@@ -10,10 +10,13 @@ import {
   type ProviderV1,
   type ReapResult,
   Redactor,
+  redactingLogger,
   type StartInstanceRequest,
   silentLogger,
 } from '@latentci/core';
 import {
+  assertContainerName,
+  assertImageReference,
   DockerLogDecoder,
   decodeDockerLog,
   environmentList,
@@ -85,6 +88,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
   const logger: Logger = settings.logger ?? silentLogger;
   const redactor = new Redactor();
   redactor.add(resolved.secretKey);
+  const redactedLogger = redactingLogger(logger, redactor);
   const client = new HyperClient({
     baseUrl: resolved.baseUrl,
     accessKey: resolved.accessKey,
@@ -140,9 +144,8 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
     followers.delete(id);
   }
 
-  function log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
-    logger.log(level, redactor.redact(message), fields === undefined ? undefined : redactor.redactValue(fields));
-  }
+  /** The settings' logger, redacting the secret key and the passwords of running starts. */
+  const log: Logger['log'] = (level, message, fields) => redactedLogger.log(level, message, fields);
 
   async function renderStartSettings(properties: Properties): Promise<HyperStartSettings> {
     const image = await renderSetting(resolved.image, properties);
@@ -150,6 +153,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
     if (typeof image !== 'string' || image.length === 0) {
       throw new CannotSubstantiateError(`image rendered to ${JSON.stringify(image)}: it must render to an image name`);
     }
+    assertImageReference(image);
     if (!isHyperSize(size)) throw new CannotSubstantiateError(invalidSizeMessage(size));
     return { image, size };
   }
@@ -190,6 +194,7 @@ export function createHyperProvider(settings: HyperProviderSettings): ProviderV1
     const began = performance.now();
     const { image, size } = await renderStartSettings(request.properties);
     const name = request.instanceName;
+    assertContainerName(name, request.workerName);
     await removeByExactName(name, signal);
     const cleaned = seconds(began);
     signal.throwIfAborted();

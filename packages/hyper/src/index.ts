@@ -6,6 +6,7 @@ export {
   type HyperCallDetails,
   HyperClockSkewError,
   HyperPayloadRejectedError,
+  HyperRequestRejectedError,
   ImageNotFoundError,
 } from './errors.js';
 export { type HyperLatentWorkerOptions, hyperLatentWorker } from './hyper-latent-worker.js';

@@ -12,6 +12,7 @@ it('@latentci/hyper exports exactly these names', () => {
       "HyperAuthenticationError",
       "HyperClockSkewError",
       "HyperPayloadRejectedError",
+      "HyperRequestRejectedError",
       "ImageNotFoundError",
       "createHyperProvider",
       "createProvider",

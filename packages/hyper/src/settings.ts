@@ -1,5 +1,9 @@
 import { ConfigurationError, isRenderable, type Logger } from '@latentci/core';
-import { type RenderableSetting as Renderable, requiredSettingOrEnvironment } from '@latentci/provider-utils';
+import {
+  assertImageReference,
+  type RenderableSetting as Renderable,
+  requiredSettingOrEnvironment,
+} from '@latentci/provider-utils';
 import { hyperBaseUrl } from './hyper-endpoint.js';
 import { DEFAULT_SIZE, type HyperSize, invalidSizeMessage, isHyperSize } from './hyper-sizes.js';
 
@@ -63,6 +67,7 @@ export function resolveHyperSettings(settings: HyperProviderSettings): ResolvedH
   if (!isRenderable(image) && (typeof image !== 'string' || image.length === 0)) {
     throw new ConfigurationError('image is required: the image Hyper runs, e.g. "buildbot/buildbot-worker:master"');
   }
+  if (typeof image === 'string') assertImageReference(image);
   const size = settings.size ?? DEFAULT_SIZE;
   if (!isRenderable(size) && !isHyperSize(size)) throw new ConfigurationError(invalidSizeMessage(size));
   if (settings.requestTimeoutMs !== undefined && !(settings.requestTimeoutMs > 0)) {

@@ -1,5 +1,5 @@
-export { type CallDescription, classifyFailure, decodeApiException } from './api-call.js';
-export { deepMerge } from './deep-merge.js';
+// The public API: the factories, the settings and option types, the instance type and the errors.
+// Helpers stay internal; what every provider shares lives in @latentci/provider-utils.
 export {
   type KubernetesAnswer,
   KubernetesApiError,
@@ -9,14 +9,7 @@ export {
   KubernetesInvalidObjectError,
   KubernetesNamespaceNotFoundError,
 } from './errors.js';
-export {
-  type ExplicitClusterConfig,
-  type KubeConfigDocument,
-  type KubeConfigOption,
-  type LoadedKubeConfig,
-  loadKubeConfig,
-  SERVICE_ACCOUNT_DIRECTORY,
-} from './kube-config.js';
+export type { ExplicitClusterConfig, KubeConfigDocument, KubeConfigOption, LoadedKubeConfig } from './kube-config.js';
 export { type KubernetesLatentWorkerOptions, kubernetesLatentWorker } from './kubernetes-latent-worker.js';
 /** The provider factory under the conventional name every latentci provider package exports (used by `latentci` to load a provider by package name). */
 export {
@@ -25,8 +18,5 @@ export {
   type KubernetesInstance,
 } from './kubernetes-provider.js';
 export type { KubernetesSettings } from './kubernetes-settings.js';
-export { ownerLabelValue, ownerSelector } from './owner-labels.js';
-export { type PodVerdict, podVerdict } from './pod-health.js';
-export { PASSWORD_SECRET_KEY, passwordSecretManifest, podManifest } from './pod-manifest.js';
 export { KUBERNETES_PROVIDER_RBAC_RULES } from './rbac-rules.js';
 export type { KubernetesRenderable, RenderedKubernetesSettings } from './render-settings.js';

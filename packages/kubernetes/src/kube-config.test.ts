@@ -2,13 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '@latentci/core';
+import { recordingStartRequest as startRequest } from '@latentci/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesForbiddenError } from './errors.js';
 import { type KubeConfigOption, loadKubeConfig, SERVICE_ACCOUNT_DIRECTORY } from './kube-config.js';
 import { createKubernetesProvider } from './kubernetes-provider.js';
 import { type KubernetesSimulator, startKubernetesSimulator } from './simulator/kubernetes-simulator.js';
 import { createTestCertificates, type TestCertificates } from './test-support/certificates.js';
-import { startRequest } from './test-support/start-request.js';
 
 // The ways to reach a cluster, each loaded by the official client's loaders, against an HTTPS
 // simulator that checks bearer tokens and client certificates.

@@ -1,4 +1,5 @@
 import { CannotSubstantiateError, ConfigurationError, Interpolate, OWNER_LABELS, Properties } from '@latentci/core';
+import { recordingStartRequest as startRequest } from '@latentci/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KubernetesApiError,
@@ -12,7 +13,6 @@ import type { KubernetesSettings } from './kubernetes-settings.js';
 import { KUBERNETES_PROVIDER_RBAC_RULES } from './rbac-rules.js';
 import type { StoredObject } from './simulator/cluster-store.js';
 import { type KubernetesSimulator, startKubernetesSimulator } from './simulator/kubernetes-simulator.js';
-import { startRequest } from './test-support/start-request.js';
 
 // The provider against the simulator's virtual runtime (nothing runs; pods are Running at once):
 // what reaches the API, the answers it turns into verdicts and typed errors.

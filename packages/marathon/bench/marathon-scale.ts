@@ -5,38 +5,12 @@
  *
  *   npx tsx packages/marathon/bench/marathon-scale.ts [--quick]
  */
-import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { createStartInstanceRequest, type StartInstanceRequest } from '@latentci/core';
+import { measureScaleRounds, printScaleFigures, type ScaleFigure } from '../../../bench/scale-rounds.js';
 import { createMarathonProvider } from '../src/marathon-provider.js';
 import { startMarathonSimulator } from '../src/simulator/marathon-simulator.js';
 
-export interface MarathonScaleFigure {
-  figure: string;
-  unit: string;
-  median: number;
-  p95: number;
-}
-
-function percentile(values: readonly number[], fraction: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
-  return sorted[index] ?? 0;
-}
-
-function request(index: number): StartInstanceRequest {
-  return createStartInstanceRequest({
-    workerName: `scale-${index}`,
-    password: `bench-password-${index}`,
-    masterId: 'bench-master',
-    master: { host: '172.17.0.1', port: 9989 },
-  });
-}
-
-export async function measureMarathonScale(options: { quick: boolean }): Promise<MarathonScaleFigure[]> {
-  const workers = options.quick ? 100 : 1000;
-  const roundSize = options.quick ? 20 : 100;
+export async function measureMarathonScale(options: { quick: boolean }): Promise<ScaleFigure[]> {
   const simulator = await startMarathonSimulator({
     runtime: 'virtual',
     deploymentDuration: 0,
@@ -49,10 +23,6 @@ export async function measureMarathonScale(options: { quick: boolean }): Promise
     retryDelayMs: 5,
   });
   const signal = new AbortController().signal;
-  const startLatencies: number[] = [];
-  const stopLatencies: number[] = [];
-  const throughputs: number[] = [];
-  const errorsPerRound: number[] = [];
 
   async function attached(appId: string): Promise<void> {
     for (;;) {
@@ -65,67 +35,24 @@ export async function measureMarathonScale(options: { quick: boolean }): Promise
   }
 
   try {
-    for (let first = 0; first < workers; first += roundSize) {
-      const indexes = Array.from({ length: Math.min(roundSize, workers - first) }, (_, offset) => first + offset);
-      let errors = 0;
-      const began = performance.now();
-      await Promise.all(
-        indexes.map(async (index) => {
-          const startRequest = request(index);
-          const started = performance.now();
-          try {
-            const instance = await provider.startInstance(startRequest, { signal });
-            await attached(instance.id);
-            startLatencies.push(performance.now() - started);
-            const stopping = performance.now();
-            await provider.stopInstance({ request: startRequest, instance }, { fast: false, signal });
-            stopLatencies.push(performance.now() - stopping);
-          } catch {
-            errors += 1;
-            await provider.stopInstance({ request: startRequest }, { fast: true, signal });
-          }
-        }),
-      );
-      const seconds = (performance.now() - began) / 1000;
-      throughputs.push(indexes.length / seconds);
-      errorsPerRound.push(errors);
-    }
+    const run = await measureScaleRounds({
+      quick: options.quick,
+      start: async (request) => {
+        const instance = await provider.startInstance(request, { signal });
+        await attached(instance.id);
+        return instance;
+      },
+      stop: (request, instance) =>
+        provider.stopInstance(instance ? { request, instance } : { request }, { fast: !instance, signal }),
+      startFigure: (workers) => `substantiate ${workers} workers (start → task running)`,
+      stopFigure: 'stop (delete + deployment gone)',
+    });
+    return run.figures;
   } finally {
     await simulator.close();
   }
-  return [
-    {
-      figure: `substantiate ${workers} workers (start → task running)`,
-      unit: 'ms',
-      median: percentile(startLatencies, 0.5),
-      p95: percentile(startLatencies, 0.95),
-    },
-    {
-      figure: 'stop (delete + deployment gone)',
-      unit: 'ms',
-      median: percentile(stopLatencies, 0.5),
-      p95: percentile(stopLatencies, 0.95),
-    },
-    {
-      figure: `throughput, rounds of ${roundSize} concurrent workers`,
-      unit: 'workers/s',
-      median: percentile(throughputs, 0.5),
-      p95: percentile(throughputs, 0.95),
-    },
-    {
-      figure: 'errors per round',
-      unit: 'count',
-      median: percentile(errorsPerRound, 0.5),
-      p95: percentile(errorsPerRound, 0.95),
-    },
-  ];
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const figures = await measureMarathonScale({ quick: process.argv.includes('--quick') });
-  for (const figure of figures) {
-    console.log(
-      `${figure.figure}: median ${figure.median.toFixed(1)} ${figure.unit}, p95 ${figure.p95.toFixed(1)} ${figure.unit}`,
-    );
-  }
+  printScaleFigures(await measureMarathonScale({ quick: process.argv.includes('--quick') }));
 }

@@ -21,8 +21,8 @@ export interface MarathonViolation {
 }
 
 /**
- * Marathon rejected the app definition with 422: the generated app, merged with
- * `marathonExtraConfig`, is not valid. `details` are Marathon's violations, also listed in the message.
+ * Marathon rejected the app definition with 422 (or the request with 400, 413, 414 or 431): the
+ * generated app, merged with `marathonExtraConfig`, is not valid. Not retryable. `details` are Marathon's violations, also listed in the message.
  */
 export class MarathonAppRejectedError extends ConfigurationError {
   readonly details: readonly MarathonViolation[];

@@ -37,7 +37,8 @@ async function setup(
     masterFQDN: 'master:1234',
     password: 'pass-word-1',
     marathonUrl: simulator.url,
-    image: 'rendered:debian:wheezy',
+    // Buildbot's fixture is 'rendered:debian:wheezy', which Docker's reference grammar refuses (#23 defect 4).
+    image: 'rendered/debian:wheezy',
     deploymentPollIntervalMs: 10,
     retryDelayMs: 10,
     ...options,
@@ -75,7 +76,7 @@ describe('marathonLatentWorker', () => {
       WORKERNAME: 'bot',
       WORKERPASS: 'pass-word-1',
     });
-    expect(app?.container?.docker?.image).toBe('rendered:debian:wheezy');
+    expect(app?.container?.docker?.image).toBe('rendered/debian:wheezy');
     await worker.insubstantiate();
     const calls = simulator
       .requests()
@@ -104,13 +105,13 @@ describe('marathonLatentWorker', () => {
 
   it("fails fast with WorkerCrashedError carrying Marathon's task failure when the task cannot start", async () => {
     const { worker } = await setup(
-      { faults: { failTasks: 'Failed to launch container: no such image rendered:debian:wheezy' } },
+      { faults: { failTasks: 'Failed to launch container: no such image rendered/debian:wheezy' } },
       { checkInstanceInterval: 0.05, missingTimeout: 3600 },
     );
     const failure = await worker.substantiate().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkerCrashedError);
     expect((failure as Error).message).toContain(
-      'TASK_FAILED on localhost: Failed to launch container: no such image rendered:debian:wheezy',
+      'TASK_FAILED on localhost: Failed to launch container: no such image rendered/debian:wheezy',
     );
   });
 });

@@ -7,7 +7,7 @@ import type { MarathonSettings } from './settings.js';
 import { SIMULATOR_CONTAINER_LABEL } from './simulator/docker-runtime.js';
 import { type MarathonSimulator, startMarathonSimulator } from './simulator/marathon-simulator.js';
 import { createAppDefinitionValidator } from './test-support/app-definition-schema.js';
-import { docker } from './test-support/test-image.js';
+import { docker } from './test-support/docker.js';
 
 // The conformance suite against the simulator's docker runtime: every worker is the probe image,
 // run as a real container by a Marathon app, attaching to the suite's attach server on 172.17.0.1.

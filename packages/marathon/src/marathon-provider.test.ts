@@ -6,6 +6,7 @@ import {
   OWNER_LABELS,
   Properties,
 } from '@latentci/core';
+import { recordingStartRequest as startRequest } from '@latentci/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MarathonAppRejectedError, MarathonAuthenticationError } from './errors.js';
 import { createMarathonProvider, type MarathonInstance } from './marathon-provider.js';
@@ -13,7 +14,6 @@ import type { MarathonSettings } from './settings.js';
 import { type MarathonSimulator, startMarathonSimulator } from './simulator/marathon-simulator.js';
 import type { MarathonSimulatorOptions } from './simulator/simulator-options.js';
 import { createAppDefinitionValidator } from './test-support/app-definition-schema.js';
-import { startRequest } from './test-support/start-request.js';
 
 const validateAppDefinition = createAppDefinitionValidator();
 const simulators: MarathonSimulator[] = [];

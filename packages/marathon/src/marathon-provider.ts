@@ -11,6 +11,7 @@ import {
   type ProviderV1,
   type ReapResult,
   Redactor,
+  redactingLogger,
   type SignalOptions,
   type StartInstanceRequest,
   type StopOptions,
@@ -74,6 +75,8 @@ export function createMarathonProvider(settings: MarathonSettings): ProviderV1<M
   });
   const baseRedactor = new Redactor();
   for (const secret of auth?.secrets ?? []) baseRedactor.add(secret);
+  /** The settings' logger, redacting the credentials (each start's own adds its password). */
+  const providerLogger = redactingLogger(logger, baseRedactor);
   const waitOptions = (signal: AbortSignal, timeout = resolved.deploymentTimeoutMs) => ({
     signal,
     pollInterval: resolved.deploymentPollIntervalMs,
@@ -173,7 +176,7 @@ export function createMarathonProvider(settings: MarathonSettings): ProviderV1<M
           };
         }
         if (isAuthenticationFailure(created)) throw authenticationError(client, created, `create app ${appId}`);
-        if (created.status === 422) throw rejectedError(appId, created, redactor);
+        if (REJECTED_REQUEST_STATUSES.has(created.status)) throw rejectedError(appId, created, redactor);
         if (created.status === 409) {
           const locks = lockingDeployments(created);
           lastProblem = `POST ${appId}: 409 ${marathonMessage(created)}`;
@@ -223,9 +226,8 @@ export function createMarathonProvider(settings: MarathonSettings): ProviderV1<M
     const redactor = redactorFor(target.request);
     // Buildbot's behaviour: a failed delete is reported (log and event), never thrown.
     const report = (problem: string, fields: Record<string, unknown> = {}) => {
-      const message = redactor.redact(problem);
-      logger.log('warn', message, { appId, ...fields });
-      target.request.events.progress({ phase: 'delete', status: message });
+      redactingLogger(logger, redactor).log('warn', problem, { appId, ...fields });
+      target.request.events.progress({ phase: 'delete', status: redactor.redact(problem) });
     };
     try {
       const deleted = await deleteApp(appId, signal);
@@ -262,7 +264,7 @@ export function createMarathonProvider(settings: MarathonSettings): ProviderV1<M
     } catch (error) {
       if (error instanceof MarathonUnreachableError) {
         // Marathon itself is unreachable: the app's health is unknown, keep waiting (missingTimeout bounds it).
-        logger.log('debug', `health check of Marathon app ${instance.id} skipped: ${error.message}`, {
+        providerLogger.log('debug', `health check of Marathon app ${instance.id} skipped: ${error.message}`, {
           appId: instance.id,
         });
         return { healthy: true };
@@ -352,6 +354,12 @@ interface AppStatus {
   lastTaskFailure?: { taskId?: string; state?: string; host?: string; message?: string; version?: string };
 }
 
+/**
+ * Answers about the request itself (422 invalid app, 400 bad JSON or value, 413/414/431 too large):
+ * a setting's value, not Marathon's state. Retrying cannot help.
+ */
+const REJECTED_REQUEST_STATUSES = new Set([400, 413, 414, 422, 431]);
+
 function rejectedError(appId: string, response: MarathonResponse, redactor: Redactor): MarathonAppRejectedError {
   const raw = (response.body as { details?: unknown } | undefined)?.details;
   const details: MarathonViolation[] = Array.isArray(raw)
@@ -365,7 +373,7 @@ function rejectedError(appId: string, response: MarathonResponse, redactor: Reda
   const listed = details.map((detail) => `${detail.path || '/'}: ${detail.errors.join(', ')}`).join('; ');
   return new MarathonAppRejectedError(
     redactor.redact(
-      `Marathon rejected the app definition of ${appId} (422 ${marathonMessage(response)})${listed ? `: ${listed}` : ''}. Fix image, marathonExtraConfig or marathonAppPrefix`,
+      `Marathon rejected the app definition of ${appId} (${response.status} ${marathonMessage(response)})${listed ? `: ${listed}` : ''}. Fix image, marathonExtraConfig or marathonAppPrefix`,
     ),
     details,
   );

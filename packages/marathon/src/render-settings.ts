@@ -1,4 +1,5 @@
 import { type Properties, type Renderable, RenderError, render } from '@latentci/core';
+import { assertImageReference } from '@latentci/provider-utils';
 
 /** A setting given as a value or as a renderable (`Interpolate`, `Property`, `renderer(...)`); objects may hold renderables at any depth. */
 export type MarathonRenderable<T> = T | Renderable<T>;
@@ -23,6 +24,7 @@ export async function renderMarathonSettings(
       `image must render to a string (a Docker image reference), got ${image === null ? 'null' : typeof image}`,
     );
   }
+  assertImageReference(image);
   if (settings.marathonExtraConfig === undefined) return { image };
   const marathonExtraConfig = (await render(settings.marathonExtraConfig, properties)) as Record<string, unknown>;
   return { image, marathonExtraConfig };

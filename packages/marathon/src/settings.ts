@@ -1,4 +1,5 @@
 import { ConfigurationError, type Logger } from '@latentci/core';
+import { assertImageReference } from '@latentci/provider-utils';
 import { DEFAULT_MARATHON_APP_PREFIX } from './app-definition.js';
 import type { MarathonAuth } from './marathon-auth.js';
 import type { MarathonRenderable } from './render-settings.js';
@@ -69,6 +70,7 @@ export function resolveMarathonSettings(settings: MarathonSettings): ResolvedMar
   if (settings.image === undefined || settings.image === null || settings.image === '') {
     throw new ConfigurationError('image is required: the Docker image of the worker (a string or a renderable)');
   }
+  if (typeof settings.image === 'string') assertImageReference(settings.image);
   const prefix = settings.marathonAppPrefix ?? DEFAULT_MARATHON_APP_PREFIX;
   if (typeof prefix !== 'string')
     throw new ConfigurationError('marathonAppPrefix must be a string such as "buildbot-worker/"');

@@ -1,32 +1,5 @@
-// Minimal engine-error helpers (to move to the shared provider-utils place with the docker provider's).
 import { FailedToSubstantiateError, isAbortError, isLatentError } from '@latentci/core';
-
-interface EngineErrorShape {
-  readonly message?: unknown;
-  readonly code?: unknown;
-  readonly statusCode?: unknown;
-  readonly json?: unknown;
-}
-
-/** The HTTP status of an engine answer, or undefined for transport errors. */
-export function engineStatusCode(error: unknown): number | undefined {
-  const status = (error as EngineErrorShape | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-export function isNotFound(error: unknown): boolean {
-  return engineStatusCode(error) === 404;
-}
-
-/** The engine's own error text (`{"message": …}`), without dockerode's decoration. */
-export function engineMessage(error: unknown): string {
-  const shape = error as EngineErrorShape | null;
-  const json = shape?.json as { message?: unknown } | null | undefined;
-  if (json && typeof json === 'object' && typeof json.message === 'string') return json.message;
-  if (Buffer.isBuffer(shape?.json)) return shape.json.toString('utf8').trim();
-  if (typeof shape?.message === 'string') return shape.message.trim();
-  return String(error);
-}
+import { type EngineErrorShape, engineMessage, engineStatusCode } from '@latentci/provider-utils';
 
 /** A failed Swarm API call during a start: retryable, with what to check. */
 export function translateSwarmError(error: unknown, manager: string, action: string): unknown {

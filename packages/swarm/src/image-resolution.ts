@@ -1,6 +1,6 @@
 import { CannotSubstantiateError, FailedToSubstantiateError, isAbortError } from '@latentci/core';
+import { engineMessage, isNotFound } from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
-import { engineMessage, isNotFound } from './engine-errors.js';
 
 /** How the image a service runs was chosen. */
 export interface ResolvedImage {

@@ -1,21 +1,19 @@
-export { type ResolvedImage, resolveServiceImage } from './image-resolution.js';
-export { assertServiceName } from './service-name.js';
-export { buildServiceSpec, memoryBytes, type RenderedSwarmSettings } from './service-spec.js';
-export {
-  type Renderable,
-  SWARM_SETTING_NAMES,
-  type SwarmMount,
-  type SwarmProviderSettings,
-  type SwarmResourceAmounts,
-  type SwarmResources,
+// The public API: the factories, the settings and option types, the instance type. Helpers stay
+// internal; what every provider shares lives in @latentci/provider-utils.
+export type { ResolvedImage } from './image-resolution.js';
+export type { RenderedSwarmSettings } from './service-spec.js';
+export type {
+  Renderable,
+  SwarmMount,
+  SwarmProviderSettings,
+  SwarmResourceAmounts,
+  SwarmResources,
 } from './settings.js';
 export { type SwarmLatentWorkerOptions, swarmLatentWorker } from './swarm-latent-worker.js';
 /** The provider factory under the conventional name every latentci provider package exports. */
 export {
   createSwarmProvider,
   createSwarmProvider as createProvider,
-  SWARM_CAPABILITIES,
   type SwarmInstance,
-  SwarmProvider,
+  type SwarmProvider,
 } from './swarm-provider.js';
-export { HEALTH_CHECK_LOG_LINES } from './task-health.js';

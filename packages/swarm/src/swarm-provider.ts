@@ -13,6 +13,7 @@ import {
   type ProviderV1,
   type ReapResult,
   Redactor,
+  redactingLogger,
   type SignalOptions,
   type StartInstanceRequest,
   type StopOptions,
@@ -20,10 +21,21 @@ import {
   silentLogger,
 } from '@latentci/core';
 import { createDockerClient, defaultDockerHost } from '@latentci/docker';
+import {
+  abortableSleep,
+  engineMessage,
+  engineStatusCode,
+  followInBackground,
+  isNotFound,
+  type LogFollow,
+  orphanFromLabels,
+  ownerLabelFilters,
+  reapEach,
+} from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
-import { engineMessage, engineStatusCode, isNotFound, translateSwarmError } from './engine-errors.js';
+import { translateSwarmError } from './engine-errors.js';
 import { resolveServiceImage } from './image-resolution.js';
-import { followServiceLogs, type LogFollow } from './service-log-follower.js';
+import { followServiceLogs } from './service-log-follower.js';
 import { assertServiceName } from './service-name.js';
 import { buildServiceSpec, type RenderedSwarmSettings, renderSwarmSettings } from './service-spec.js';
 import { type SwarmProviderSettings, type ValidatedSwarmSettings, validateSwarmSettings } from './settings.js';
@@ -58,35 +70,6 @@ function describeClient(docker: Dockerode): string {
     return `${String(modem.protocol ?? 'http')}://${modem.host}:${String(modem.port ?? '')}`;
   return 'the given dockerode client';
 }
-
-function ownerLabelFilter(owner: OwnerFilter): string[] {
-  return [
-    OWNER_LABELS.managed,
-    `${OWNER_LABELS.master}=${owner.masterId}`,
-    ...(owner.workerName === undefined ? [] : [`${OWNER_LABELS.worker}=${owner.workerName}`]),
-  ];
-}
-
-function redactingLogger(logger: Logger, redactor: Redactor): Logger {
-  return {
-    log(level, message, fields) {
-      logger.log(level, redactor.redact(message), fields === undefined ? undefined : redactor.redactValue(fields));
-    },
-  };
-}
-
-const delay = (milliseconds: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', abort);
-      resolve();
-    }, milliseconds);
-    signal.addEventListener('abort', abort, { once: true });
-  });
 
 /** The Docker Swarm provider (contract v1): one single-replica service per worker instance. */
 export class SwarmProvider implements ProviderV1<SwarmInstance> {
@@ -203,30 +186,11 @@ export class SwarmProvider implements ProviderV1<SwarmInstance> {
   }
 
   #follow(instance: SwarmInstance, request: StartInstanceRequest, redactor: Redactor, logger: Logger): void {
-    // Aborting also ends a follow whose request the manager has not answered yet.
-    const controller = new AbortController();
-    const pending = followServiceLogs(
-      this.#docker,
-      instance.id,
-      request.events,
-      (text) => redactor.redact(text),
-      controller.signal,
+    const follow = followInBackground(
+      (signal) => followServiceLogs(this.#docker, instance.id, request.events, (text) => redactor.redact(text), signal),
+      (error) => logger.log('warn', `Cannot follow the logs of service ${instance.name}: ${engineMessage(error)}`),
     );
-    const follow: LogFollow = {
-      done: pending.then(
-        (started) => started.done,
-        () => undefined,
-      ),
-      async stop() {
-        controller.abort();
-        await pending.then((started) => started.stop()).catch(() => undefined);
-      },
-    };
     this.#follows.set(instance.id, follow);
-    pending.catch((error: unknown) => {
-      if (!isAbortError(error))
-        logger.log('warn', `Cannot follow the logs of service ${instance.name}: ${engineMessage(error)}`);
-    });
   }
 
   /** Services named exactly `name` that carry the owner labels (Swarm's name filter matches substrings). */
@@ -282,7 +246,7 @@ export class SwarmProvider implements ProviderV1<SwarmInstance> {
           `service ${serviceId} was removed but ${remaining.length > 0 ? `its tasks ${remaining.join(', ')} still exist` : 'its container on the manager still exists'} after ${this.#settings.removeTimeout} s: check the nodes (docker node ls) and remove leftover containers there by hand`,
         );
       }
-      await delay(250, signal);
+      await abortableSleep(250, signal);
     }
   }
 
@@ -353,16 +317,17 @@ export class SwarmProvider implements ProviderV1<SwarmInstance> {
   async listOrphans(owner: OwnerFilter, { signal }: SignalOptions): Promise<readonly OrphanInstance[]> {
     try {
       const services = (await this.#docker.listServices({
-        filters: { label: ownerLabelFilter(owner) },
+        filters: { label: ownerLabelFilters(owner) },
         abortSignal: signal,
       } as Dockerode.ServiceListOptions)) as unknown as ServiceView[];
-      return services.map((service) => ({
-        id: service.ID,
-        ...(service.Spec?.Name === undefined ? {} : { name: service.Spec.Name }),
-        masterId: service.Spec?.Labels?.[OWNER_LABELS.master] ?? owner.masterId,
-        workerName: service.Spec?.Labels?.[OWNER_LABELS.worker] ?? '',
-        state: 'service',
-      }));
+      return services.map((service) =>
+        orphanFromLabels(owner, {
+          id: service.ID,
+          name: service.Spec?.Name,
+          labels: service.Spec?.Labels,
+          state: 'service',
+        }),
+      );
     } catch (error) {
       if (isAbortError(error)) throw error;
       throw new BackendError(
@@ -374,20 +339,17 @@ export class SwarmProvider implements ProviderV1<SwarmInstance> {
 
   async reapOrphans(owner: OwnerFilter, options: SignalOptions): Promise<ReapResult> {
     const orphans = await this.listOrphans(owner, options);
-    const removed: OrphanInstance[] = [];
-    const failed: { instance: OrphanInstance; message: string }[] = [];
-    await Promise.all(
-      orphans.map(async (orphan) => {
+    return reapEach(
+      orphans,
+      async (orphan, signal) => {
         try {
-          await this.#removeAndWait(orphan.id, options.signal);
-          removed.push(orphan);
+          await this.#removeAndWait(orphan.id, signal);
         } catch (error) {
-          if (isAbortError(error)) throw error;
-          failed.push({ instance: orphan, message: engineMessage(error) });
+          throw isAbortError(error) ? error : new Error(engineMessage(error));
         }
-      }),
+      },
+      options,
     );
-    return { removed, failed };
   }
 }
 

@@ -1,7 +1,6 @@
 import { type InstanceHealth, isAbortError } from '@latentci/core';
+import { decodeDockerLog, engineMessage, isNotFound } from '@latentci/provider-utils';
 import type Dockerode from 'dockerode';
-import { engineMessage, isNotFound } from './engine-errors.js';
-import { demultiplexToText } from './line-splitter.js';
 
 /** Number of log lines an unhealthy verdict reports (Buildbot's docker worker: `tail=100`). */
 export const HEALTH_CHECK_LOG_LINES = 100;
@@ -57,7 +56,8 @@ async function taskLogs(docker: Dockerode, taskId: string, signal: AbortSignal):
       tail: HEALTH_CHECK_LOG_LINES,
       abortSignal: signal,
     });
-    return demultiplexToText(Buffer.isBuffer(output) ? output : Buffer.from(String(output)));
+    const text = decodeDockerLog(Buffer.isBuffer(output) ? output : Buffer.from(String(output)));
+    return text === '' ? '' : `${text}\n`;
   } catch (error) {
     if (isAbortError(error)) throw error;
     return `(cannot read the logs: ${engineMessage(error)})\n`;

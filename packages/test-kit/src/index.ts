@@ -27,4 +27,9 @@ export {
 export * from './conformance/options.js';
 export * from './probe/probe-image.js';
 export * from './probe/probe-script.js';
+export {
+  type RecordedEvents,
+  type RecordingStartRequestOptions,
+  recordingStartRequest,
+} from './provider-testing/recording-start-request.js';
 export { TEST_KIT_VERSION } from './version.js';

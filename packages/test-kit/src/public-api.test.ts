@@ -47,6 +47,7 @@ it('@latentci/test-kit exports exactly these names', () => {
       "parseAttachEnvironment",
       "parseAttachHello",
       "probeImageTag",
+      "recordingStartRequest",
       "startAttachServer",
       "startProtocolFront",
       "startRealWorkerAttachServer",

@@ -1,4 +1,10 @@
 import { PassThrough, type Readable } from 'node:stream';
+import {
+  decodeDockerLog,
+  engineStatusCode,
+  removeContainerForcibly,
+  removeLabelledContainers,
+} from '@latentci/provider-utils';
 import Docker from 'dockerode';
 import { type ContainerExit, type ContainerLaunch, ImagePullError, type PodRuntime } from './runtime.js';
 
@@ -34,7 +40,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): PodRuntime {
       try {
         await docker.getImage(launch.image).inspect();
       } catch (error) {
-        if (statusCode(error) === 404) {
+        if (engineStatusCode(error) === 404) {
           throw new ImagePullError(
             `failed to pull and unpack image "${launch.image}": ${launch.image}: not found (the simulator never pulls; the image must be on the Docker engine)`,
           );
@@ -87,7 +93,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): PodRuntime {
         output.on('close', () => stream.destroy());
       } else {
         const raw = (await container.logs({ ...common, follow: false })) as unknown as Buffer;
-        output.end(demultiplex(raw));
+        const text = decodeDockerLog(raw);
+        output.end(text === '' ? '' : `${text}\n`);
       }
       return output;
     },
@@ -98,44 +105,14 @@ export function createDockerRuntime(options: DockerRuntimeOptions): PodRuntime {
       containers.delete(uid);
       if (!container) return;
       if (graceSeconds > 0) await container.stop({ t: graceSeconds }).catch(() => undefined);
-      await container.remove({ force: true }).catch((error: unknown) => {
-        if (statusCode(error) !== 404 && statusCode(error) !== 409) throw error;
-      });
+      await removeContainerForcibly(container);
     },
 
     async close() {
       closed = true;
       for (const uid of containers.keys()) killed.add(uid);
       containers.clear();
-      const leftovers = await docker.listContainers({
-        all: true,
-        filters: JSON.stringify({ label: [`${SIMULATOR_CONTAINER_LABEL}=${options.simulatorId}`] }),
-      });
-      await Promise.all(
-        leftovers.map((info) =>
-          docker
-            .getContainer(info.Id)
-            .remove({ force: true })
-            .catch(() => undefined),
-        ),
-      );
+      await removeLabelledContainers(docker, `${SIMULATOR_CONTAINER_LABEL}=${options.simulatorId}`);
     },
   };
-}
-
-/** Docker's multiplexed log format (8-byte frame headers) to plain text. */
-function demultiplex(raw: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  for (let offset = 0; offset + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(offset + 4);
-    parts.push(raw.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts);
-}
-
-function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error
-    ? (error.statusCode as number)
-    : undefined;
 }

@@ -1,5 +1,6 @@
+import { importBusyboxImage } from '@latentci/docker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTestImage } from '../test-support/test-image.js';
+import { docker as engine } from '../test-support/docker.js';
 import { type KubernetesSimulator, startKubernetesSimulator } from './kubernetes-simulator.js';
 
 // The simulator's API as any client sees it (plain HTTP requests): the answers kubectl and the
@@ -327,7 +328,7 @@ describe('the docker runtime', () => {
   let docker: KubernetesSimulator;
   let image: string;
   beforeAll(async () => {
-    image = await ensureTestImage();
+    image = await importBusyboxImage({ docker: engine, tag: 'latentci-kubernetes-test-busybox:1' });
     docker = await startKubernetesSimulator({ runtime: 'docker' });
   });
   afterAll(async () => {

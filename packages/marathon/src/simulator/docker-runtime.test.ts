@@ -1,6 +1,7 @@
+import { importBusyboxImage } from '@latentci/docker/testing';
 import { type AttachServer, startAttachServer } from '@latentci/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { docker, ensureTestImage } from '../test-support/test-image.js';
+import { docker } from '../test-support/docker.js';
 import { SIMULATOR_CONTAINER_LABEL, TASK_ID_CONTAINER_LABEL } from './docker-runtime.js';
 import { type MarathonSimulator, startMarathonSimulator } from './marathon-simulator.js';
 
@@ -9,7 +10,7 @@ let master: AttachServer;
 const simulators: MarathonSimulator[] = [];
 
 beforeAll(async () => {
-  image = await ensureTestImage();
+  image = await importBusyboxImage({ docker, tag: 'latentci-marathon-test-busybox:1' });
   master = await startAttachServer();
 });
 afterEach(async () => {

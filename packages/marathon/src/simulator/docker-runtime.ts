@@ -1,4 +1,10 @@
-import { decodeDockerLog } from '@latentci/provider-utils';
+import {
+  decodeDockerLog,
+  engineMessage,
+  engineStatusCode,
+  removeContainerForcibly,
+  removeLabelledContainers,
+} from '@latentci/provider-utils';
 import Docker from 'dockerode';
 import type { MarathonApp } from './marathon-types.js';
 import {
@@ -43,7 +49,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
       await docker.getImage(image).inspect();
       return;
     } catch (error) {
-      if (statusCode(error) !== 404) throw new TaskLaunchError(`Failed to launch container: ${messageOf(error)}`);
+      if (engineStatusCode(error) !== 404)
+        throw new TaskLaunchError(`Failed to launch container: ${engineMessage(error)}`);
     }
     if (!options.pullImages) {
       throw new TaskLaunchError(
@@ -57,7 +64,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
       );
     } catch (error) {
       throw new TaskLaunchError(
-        `Failed to launch container: Failed to run 'docker pull ${image}': ${messageOf(error)}`,
+        `Failed to launch container: Failed to run 'docker pull ${image}': ${engineMessage(error)}`,
       );
     }
   }
@@ -92,7 +99,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
           HostConfig: { NetworkMode: hostNetworking ? 'host' : 'bridge' },
         });
       } catch (error) {
-        throw new TaskLaunchError(`Failed to launch container: ${messageOf(error)}`);
+        throw new TaskLaunchError(`Failed to launch container: ${engineMessage(error)}`);
       }
       if (closed || killed.has(task.taskId)) {
         // Killed (app deleted, simulator closed) while the container was being created.
@@ -105,7 +112,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
       } catch (error) {
         containers.delete(task.taskId);
         await container.remove({ force: true }).catch(() => undefined);
-        throw new TaskLaunchError(`Failed to launch container: ${messageOf(error)}`);
+        throw new TaskLaunchError(`Failed to launch container: ${engineMessage(error)}`);
       }
       container.wait().then(
         async (result: { StatusCode?: number }) => {
@@ -120,7 +127,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
         },
         (error: unknown) => {
           if (!killed.has(task.taskId))
-            onExit({ state: 'TASK_FAILED', message: `Container lost: ${messageOf(error)}` });
+            onExit({ state: 'TASK_FAILED', message: `Container lost: ${engineMessage(error)}` });
         },
       );
       const details = await container.inspect().catch(() => undefined);
@@ -133,29 +140,14 @@ export function createDockerRuntime(options: DockerRuntimeOptions): SimulatorRun
       const container = containers.get(taskId);
       containers.delete(taskId);
       if (!container) return;
-      await container.remove({ force: true }).catch((error: unknown) => {
-        if (statusCode(error) !== 404 && statusCode(error) !== 409) throw error;
-      });
+      await removeContainerForcibly(container);
     },
 
     async close(): Promise<void> {
       closed = true;
       for (const taskId of containers.keys()) killed.add(taskId);
       containers.clear();
-      const leftovers = await docker.listContainers({
-        all: true,
-        filters: JSON.stringify({ label: [`${SIMULATOR_CONTAINER_LABEL}=${options.simulatorId}`] }),
-      });
-      await Promise.all(
-        leftovers.map((info) =>
-          docker
-            .getContainer(info.Id)
-            .remove({ force: true })
-            .catch((error: unknown) => {
-              if (statusCode(error) !== 404 && statusCode(error) !== 409) throw error;
-            }),
-        ),
-      );
+      await removeLabelledContainers(docker, `${SIMULATOR_CONTAINER_LABEL}=${options.simulatorId}`);
     },
   };
 }
@@ -183,18 +175,4 @@ function commandOf(app: MarathonApp): { Cmd?: string[] } {
   if (app.cmd !== undefined) return { Cmd: ['/bin/sh', '-c', app.cmd] };
   if (app.args !== undefined) return { Cmd: app.args };
   return {};
-}
-
-function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error
-    ? (error.statusCode as number)
-    : undefined;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof Error) {
-    const json = (error as { json?: { message?: unknown } }).json;
-    return typeof json?.message === 'string' ? json.message : error.message;
-  }
-  return String(error);
 }

@@ -1,0 +1,14 @@
+import { expect, it } from 'vitest';
+import * as entry from './index.js';
+
+// The export list of @latentci/swarm is its public API: a change here is a change for every user. Keep
+// it to factories, settings and option types, instance types and errors; helpers stay internal.
+it('@latentci/swarm exports exactly these names', () => {
+  expect(Object.keys(entry).sort()).toMatchInlineSnapshot(`
+    [
+      "createProvider",
+      "createSwarmProvider",
+      "swarmLatentWorker",
+    ]
+  `);
+});
