@@ -25,6 +25,7 @@ export {
   ContainerNameConflictError,
   DockerApiError,
   DockerEngineUnreachableError,
+  DockerRequestRejectedError,
   DockerTlsError,
   ImageNotFoundError,
   InvalidHostConfigValueError,

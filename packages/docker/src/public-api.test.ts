@@ -9,6 +9,7 @@ it('@latentci/docker exports exactly these names', () => {
       "ContainerNameConflictError",
       "DockerApiError",
       "DockerEngineUnreachableError",
+      "DockerRequestRejectedError",
       "DockerTlsError",
       "ImageNotFoundError",
       "InvalidHostConfigValueError",
