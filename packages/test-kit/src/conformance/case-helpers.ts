@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { LatentWorker, Properties } from '@latentci/core';
+import type { LatentWorker, Properties, Provider, StartInstanceRequest } from '@latentci/core';
 import type { AttachRecord, AttachServer } from '../attach/attach-server.js';
-import { type CaseHarness, withTimeout } from './harness.js';
+import { type CaseHarness, type DirectStart, withTimeout } from './harness.js';
 
 /** Waits for the worker's attach and checks what the attach server saw against the contract. */
 export async function expectAttached<Settings>(
@@ -64,4 +64,18 @@ export async function settleWithin<T>(promise: Promise<T>, ms: number, what: str
     assert.fail(`${what} did not settle within ${ms} ms`);
   }
   return result as PromiseSettledResult<T>;
+}
+
+/** Starts one instance directly through the contract and waits until its worker attached. */
+export async function startAttachedDirect<Settings>(
+  h: CaseHarness<Settings>,
+  provider: Provider = h.provider(),
+): Promise<{ server: AttachServer; name: string; request: StartInstanceRequest; start: DirectStart }> {
+  const server = await h.server();
+  const name = h.workerName();
+  const request = h.request(name, h.password(), { host: h.masterHost, masterPort: server.port });
+  server.expectWorker(name, request.password);
+  const start = await h.startDirect(provider, request);
+  await expectAttached(h, server, name);
+  return { server, name, request, start };
 }

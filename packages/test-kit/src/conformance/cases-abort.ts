@@ -6,8 +6,8 @@ import type { ConformanceCase } from './cases.js';
 import { type CaseHarness, type DirectStart, sleep, withTimeout } from './harness.js';
 
 /**
- * A start that keeps going after its signal aborted: it settled this long after the abort (or
- * resolved with an instance this long after it) counts as ignoring the signal.
+ * A start that rejects this long after its signal aborted, and longer than a whole unaborted start
+ * takes, counts as ignoring the signal (a provider may clean up what it created before it rejects).
  */
 const ABORT_GRACE_MS = 500;
 /** A resolution this soon after the abort is a race the provider could not see coming, not a fault. */
@@ -155,14 +155,15 @@ export const ABORT_CASES: readonly ConformanceCase[] = [
         if (aborted.start) await h.stopDirect(aborted.start);
         if (aborted.abortedAt === undefined) continue; // The start settled before the abort landed.
         const late = aborted.settledAt - aborted.abortedAt;
+        const grace = Math.max(ABORT_GRACE_MS, measured.durationMs);
         const ignored =
           (aborted.outcome === 'resolved' && late > RESOLVE_RACE_MS) ||
-          (aborted.outcome === 'rejected' && late > ABORT_GRACE_MS);
+          (aborted.outcome === 'rejected' && late > grace);
         if (!ignored) continue;
         const what =
           aborted.outcome === 'resolved'
             ? `it resolved with an instance ${late.toFixed(0)} ms after the abort instead of rejecting with the signal's reason`
-            : `it rejected only ${late.toFixed(0)} ms after the abort (allowed: ${ABORT_GRACE_MS} ms)`;
+            : `it rejected only ${late.toFixed(0)} ms after the abort (allowed: ${grace.toFixed(0)} ms, the longer of ${ABORT_GRACE_MS} ms and a whole start)`;
         const message = `[abort] startInstance ignored its abort signal while its backend call was in flight: aborted ${describePoint(point, measured)}, ${what}. Pass the signal to every backend call (HTTP clients take a signal) or race the call against it; the core then stops the instance by request.instanceName. If the backend's client cannot be aborted, say why with conformanceSuite({ startIgnoresAbort: '<reason>' }) to turn this into a warning.`;
         if (h.options.startIgnoresAbort) {
           console.warn(

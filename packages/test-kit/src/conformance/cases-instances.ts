@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AttachServer } from '../attach/attach-server.js';
-import { expectAttached } from './case-helpers.js';
+import { startAttachedDirect } from './case-helpers.js';
 import type { ConformanceCase } from './cases.js';
 import { waitUntilGone } from './cases-abort.js';
 import { sleep } from './harness.js';
@@ -52,12 +52,7 @@ export const INSTANCE_CASES: readonly ConformanceCase[] = [
     title: 'one start makes exactly one instance on the backend and one connection attempt from its worker',
     rule: 'startInstance starts one instance (replicas: 1)',
     async run(h) {
-      const server = await h.server();
-      const name = h.workerName();
-      const request = h.request(name, h.password(), { host: h.masterHost, masterPort: server.port });
-      server.expectWorker(name, request.password);
-      const start = await h.startDirect(h.provider(), request);
-      await expectAttached(h, server, name);
+      const { server, name, start } = await startAttachedDirect(h);
       await sleep(SECOND_INSTANCE_WINDOW_MS);
       const owner = { masterId: h.masterId, workerName: name };
       const signal = AbortSignal.timeout(30_000);
@@ -93,12 +88,7 @@ export const INSTANCE_CASES: readonly ConformanceCase[] = [
     title: 'an instance whose worker exited does not come back (no restart policy)',
     rule: 'one instance per start: the backend must not restart a finished or crashed worker',
     async run(h) {
-      const server = await h.server();
-      const name = h.workerName();
-      const request = h.request(name, h.password(), { host: h.masterHost, masterPort: server.port });
-      server.expectWorker(name, request.password);
-      const start = await h.startDirect(h.provider(), request);
-      await expectAttached(h, server, name);
+      const { server, name, start } = await startAttachedDirect(h);
       // The master closes the connection: the probe worker exits (status 0), as a finished worker does.
       await server.disconnect(name);
       const windowMs = Math.min(h.attachTimeoutMs, RESTART_WINDOW_MAX_MS);

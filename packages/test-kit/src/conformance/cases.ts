@@ -6,7 +6,7 @@ import {
   type ProviderCapabilities,
   SubstantiationCancelledError,
 } from '@latentci/core';
-import { expectAttached, settleWithin, substantiateOrFail } from './case-helpers.js';
+import { expectAttached, settleWithin, startAttachedDirect, substantiateOrFail } from './case-helpers.js';
 import { ABORT_CASES } from './cases-abort.js';
 import { HEALTH_DETAILS_CASES } from './cases-health-details.js';
 import { INSTANCE_CASES } from './cases-instances.js';
@@ -520,12 +520,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     title: "the starting instance's output reaches request.events.log",
     rule: 'StartInstanceRequest.events (capability startupLogs)',
     async run(h) {
-      const server = await h.server();
-      const name = h.workerName();
-      const request = h.request(name, h.password(), { host: h.masterHost, masterPort: server.port });
-      server.expectWorker(name, request.password);
-      const start = await h.startDirect(h.provider(), request);
-      await expectAttached(h, server, name);
+      const { start } = await startAttachedDirect(h);
       const deadline = Date.now() + 10_000;
       while (start.events.lines.length === 0 && Date.now() < deadline) await sleep(200);
       assert.ok(
