@@ -164,7 +164,7 @@ export const ABORT_CASES: readonly ConformanceCase[] = [
           aborted.outcome === 'resolved'
             ? `it resolved with an instance ${late.toFixed(0)} ms after the abort instead of rejecting with the signal's reason`
             : `it rejected only ${late.toFixed(0)} ms after the abort (allowed: ${grace.toFixed(0)} ms, the longer of ${ABORT_GRACE_MS} ms and a whole start)`;
-        const message = `[abort] startInstance ignored its abort signal while its backend call was in flight: aborted ${describePoint(point, measured)}, ${what}. Pass the signal to every backend call (HTTP clients take a signal) or race the call against it; the core then stops the instance by request.instanceName. If the backend's client cannot be aborted, say why with conformanceSuite({ startIgnoresAbort: '<reason>' }) to turn this into a warning.`;
+        const message = `[abort] startInstance ignored its abort signal while its backend call was in flight: aborted ${describePoint(point, measured)}, ${what}. Pass the signal to waits, polls and reads (HTTP clients take a signal); a create call in flight may finish, but then remove what it created and reject with signal.reason. If the backend's client cannot be aborted, say why with conformanceSuite({ startIgnoresAbort: '<reason>' }) to turn this into a warning.`;
         if (h.options.startIgnoresAbort) {
           console.warn(
             `[latentci conformance] WARNING (${h.caseId}): ${message} Accepted because: ${h.options.startIgnoresAbort}`,
