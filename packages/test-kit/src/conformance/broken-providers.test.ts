@@ -66,6 +66,7 @@ async function expectCaseFails(cases: CollectedCase[], id: string, message: RegE
     (reason: unknown) => reason,
   );
   expect(error, `case ${id} must fail`).toBeInstanceOf(AssertionError);
+  // SHOW_MESSAGES=1 prints each caught failure message (to review or quote them).
   if (process.env.SHOW_MESSAGES) console.log(`MESSAGE ${id}: ${(error as Error).message}`);
   expect((error as Error).message).toMatch(message);
 }
