@@ -87,6 +87,7 @@ async function runCase<Settings>(
 ): Promise<void> {
   const harness = new CaseHarness(options, conformanceCase.id);
   const watch = harness.watchHangs();
+  let failed = false;
   try {
     const run = (async () => {
       await conformanceCase.run(harness);
@@ -95,11 +96,12 @@ async function runCase<Settings>(
     run.catch(() => {});
     await Promise.race([run, watch.hung]);
   } catch (error) {
+    failed = true;
     // The suite follows its own rule: no worker password in its messages.
     throw harness.redactError(error);
   } finally {
     watch.stop();
-    await harness.cleanup();
+    await harness.cleanup({ failed });
   }
 }
 

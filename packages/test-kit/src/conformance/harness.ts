@@ -401,7 +401,7 @@ export class CaseHarness<Settings> {
    * starts, reap, close servers. Each step waits at most `hookTimeout` (a hung hook does not hold
    * the case until the runner's timeout).
    */
-  async cleanup(): Promise<void> {
+  async cleanup(options: { readonly failed?: boolean } = {}): Promise<void> {
     const bound = this.hookTimeoutMs;
     const attempts: Promise<unknown>[] = this.#workers.map((worker) => withTimeout(worker.shutdown(), bound));
     await Promise.allSettled(attempts);
@@ -410,16 +410,20 @@ export class CaseHarness<Settings> {
         .filter((start) => !start.stopped)
         .map((start) => withTimeout(this.stopDirect(start, true), bound)),
     );
-    try {
-      const provider = this.provider();
-      if (provider.capabilities.orphanReaping && provider.reapOrphans) {
-        await withTimeout(
-          provider.reapOrphans({ masterId: this.masterId }, { signal: AbortSignal.timeout(bound) }),
-          bound,
-        );
+    // After a failed case, reap twice: a create call the provider abandoned may still be finishing.
+    for (const delay of options.failed ? [0, 2000] : [0]) {
+      await sleep(delay);
+      try {
+        const provider = this.provider();
+        if (provider.capabilities.orphanReaping && provider.reapOrphans) {
+          await withTimeout(
+            provider.reapOrphans({ masterId: this.masterId }, { signal: AbortSignal.timeout(bound) }),
+            bound,
+          );
+        }
+      } catch {
+        // Best effort: the leak check reports what matters.
       }
-    } catch {
-      // Best effort: the leak check reports what matters.
     }
     await Promise.allSettled(this.#servers.map((server) => server.close()));
   }
