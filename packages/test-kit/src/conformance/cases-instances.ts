@@ -28,13 +28,20 @@ export const INSTANCE_CASES: readonly ConformanceCase[] = [
       const name = h.workerName();
       const request = h.request(name, h.password(), { host: h.masterHost, masterPort: server.port });
       const start = await h.startDirect(provider, request);
-      const listed = await h.options.backend.listInstances(
-        { masterId: h.masterId, workerName: name },
-        { signal: AbortSignal.timeout(30_000) },
-      );
+      // The backend's listing may lag behind the start (a process not yet exec'd, a scheduler's cache).
+      const deadline = Date.now() + h.attachTimeoutMs;
+      let listed: readonly unknown[] = [];
+      for (;;) {
+        listed = await h.options.backend.listInstances(
+          { masterId: h.masterId, workerName: name },
+          { signal: AbortSignal.timeout(30_000) },
+        );
+        if (listed.length > 0 || Date.now() > deadline) break;
+        await sleep(200);
+      }
       assert.ok(
         listed.length > 0,
-        `[leak check] backend.listInstances({ masterId, workerName: "${name}" }) does not list the instance startInstance just created: the suite cannot check for leftovers (list the backend's instances by their owner labels)`,
+        `[leak check] backend.listInstances({ masterId, workerName: "${name}" }) does not list the instance startInstance created (within attachTimeout): the suite cannot check for leftovers (list the backend's instances by their owner labels)`,
       );
       // The core calls stop this way after a start that failed or was aborted: it never saw an instance.
       start.stopped = true;
