@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
  */
 export function readmeExample(readmePath: string, heading = 'Example'): string {
   const readme = readFileSync(readmePath, 'utf8');
-  const section = readme.split(new RegExp(`^## ${heading}\\s*$`, 'm'))[1];
+  // `## Example`, or a numbered step heading such as `### 2. A complete provider`.
+  const section = readme.split(new RegExp(`^#{2,4} (?:\\d+\\. )?${heading}\\s*$`, 'm'))[1];
   if (section === undefined) throw new Error(`${readmePath} has no "## ${heading}" section`);
   const match = /```ts\n([\s\S]*?)```/.exec(section);
   if (!match?.[1]) throw new Error(`${readmePath}: the "## ${heading}" section has no \`\`\`ts block`);

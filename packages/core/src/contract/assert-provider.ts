@@ -33,6 +33,7 @@ export function assertProvider<Instance extends InstanceHandle = InstanceHandle>
     ['healthCheck', ['checkInstance']],
     ['perBuildSettings', ['renderStartSettings']],
     ['orphanReaping', ['listOrphans', 'reapOrphans']],
+    ['healthDetails', ['checkInstance']],
   ];
   for (const [capability, hooks] of required) {
     for (const hook of hooks) {

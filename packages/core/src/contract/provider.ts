@@ -27,6 +27,11 @@ export interface ProviderCapabilities {
   readonly orphanReaping: boolean;
   /** The provider reports the instance's output through `request.events.log` while it starts. */
   readonly startupLogs: boolean;
+  /**
+   * Optional (added to v1 compatibly): `checkInstance` answers `pending` reasons and
+   * `retryable: false` (see {@link InstanceHealth}). Requires `healthCheck`. Absent means false.
+   */
+  readonly healthDetails?: boolean;
 }
 
 /** The master address the worker is told to connect to, parsed from `masterFQDN`. */
@@ -125,13 +130,33 @@ export interface StopTarget<Instance extends InstanceHandle = InstanceHandle> {
   readonly instance?: Instance;
 }
 
-/** The answer of a health check. */
+/**
+ * The answer of a health check.
+ *
+ * Two optional fields (contract v1, added compatibly; declare `capabilities.healthDetails` when
+ * your `checkInstance` uses them, so that the conformance suite checks them) fit backends that
+ * accept an instance and place it later (schedulers: Swarm, Kubernetes, Marathon):
+ * - `pending` on a healthy answer: the instance is accepted but not placed or running yet, and why
+ *   (`"no node satisfies the constraint disk=ssd"`). The core reports it in the worker's
+ *   `instance-pending` event and log, and in the `SubstantiationTimeoutError` if the worker never
+ *   attaches. Omit it (or give an empty string) once the instance runs.
+ * - `retryable: false` on an unhealthy answer: the instance can never work (an image missing on
+ *   the node, a spec the scheduler refused). The start fails with `CannotSubstantiateError` (the
+ *   build ends with an exception, like a start that rejects with it) instead of `WorkerCrashedError`
+ *   (retried after the quarantine).
+ */
 export type InstanceHealth =
-  | { readonly healthy: true }
+  | {
+      readonly healthy: true;
+      /** The instance is accepted but still waits for placement, and why. */
+      readonly pending?: string | undefined;
+    }
   | {
       readonly healthy: false;
       /** Why, with what helps diagnose it (Docker: exit code and the last 100 log lines). */
       readonly message: string;
+      /** `false`: retrying cannot help, fail with `CannotSubstantiateError`. Default: retryable. */
+      readonly retryable?: boolean | undefined;
     };
 
 /** An instance found by orphan listing. */
@@ -181,20 +206,28 @@ export interface ProviderV1<Instance extends InstanceHandle = InstanceHandle> {
    * has accepted and started it (not when the worker attached: the core waits for that).
    * Honour `signal`: when it aborts, stop waiting and reject with its reason; the core then calls
    * `stopInstance` without an instance, so clean up by `request.instanceName`.
+   *
+   * A start never resolves "refused": it resolves an instance or rejects (throw
+   * `FailedToSubstantiateError` for "not now"). The core turns a falsy resolution (a JavaScript
+   * provider ported from Buildbot's `return False`) into `FailedToSubstantiateError` only as a
+   * tolerance; the conformance suite fails it.
    */
   startInstance(request: StartInstanceRequest, options: SignalOptions): Promise<Instance>;
 
   /**
    * Stops and removes the instance (and anything created for it). Must succeed when the instance
-   * is already gone and when `target.instance` is absent (clean up by name, or do nothing).
+   * is already gone and when `target.instance` is absent: a start can fail or be aborted after the
+   * backend created something, so then remove whatever is named `request.instanceName` (or carries
+   * the request's labels); doing nothing is only right when nothing exists.
    * Errors are logged by the core and do not change the lifecycle.
    */
   stopInstance(target: StopTarget<Instance>, options: StopOptions): Promise<void>;
 
   /**
    * Health check while the core waits for the worker to attach, every `checkInstanceInterval`.
-   * Unhealthy fails the start fast with "latent worker crashed before connecting: <message>".
-   * A thrown error counts as unhealthy with the error's message.
+   * Unhealthy fails the start fast with `WorkerCrashedError` "<worker name> latent worker crashed
+   * before connecting: <message>" (`CannotSubstantiateError` when the answer says
+   * `retryable: false`). A thrown error counts as unhealthy with the error's message.
    */
   checkInstance?(instance: Instance, options: SignalOptions): Promise<InstanceHealth>;
 

@@ -8,8 +8,8 @@ import { channel } from 'node:diagnostics_channel';
  *   after redaction: `{ kind: 'log' | 'event' | 'error', source, text }`.
  * - `latentci:secret` carries each secret as it is registered for redaction: `{ secret }`, in plain
  *   text. **Off unless opted in** with `enableSecretPublishing()` (from `@latentci/core/testing`):
- *   a test harness turns it on to check that no secret ever reaches `latentci:output` (see
- *   RELIABILITY.md); in production no subscriber, however it got into the process, receives secrets.
+ *   a test harness turns it on to check that no secret ever reaches `latentci:output`; in
+ *   production no subscriber, however it got into the process, receives secrets.
  */
 export const OUTPUT_CHANNEL = 'latentci:output';
 export const SECRET_CHANNEL = 'latentci:secret';

@@ -13,6 +13,11 @@ export interface LatentWorkerEvents {
   'quarantine-entered': { readonly seconds: number };
   /** The worker left quarantine (the wait `expired`, or it was `stopped` by unpause/shutdown). */
   'quarantine-left': { readonly reason: 'expired' | 'stopped' };
+  /**
+   * The provider's health check says the instance is accepted but still waits for placement, and
+   * why (`InstanceHealth.pending`). Emitted when the reason changes; redacted.
+   */
+  'instance-pending': { readonly reason: string };
   /** The worker attached: every waiting `substantiate()` resolved. */
   'substantiation-succeeded': { readonly alreadyAttached: boolean };
   /** A substantiation failed; `error` is what the waiters received. */

@@ -89,6 +89,8 @@ interface StartRecord<Instance extends InstanceHandle> {
   instance: Instance | undefined;
   /** A stop (insubstantiate, shutdown) took over this start: it owns the stop. */
   cancelled: boolean;
+  /** The last `pending` reason the health check gave (redacted), for the missing-timeout message. */
+  pending?: string | undefined;
 }
 
 const NO_CONNECTION = Symbol('no connection');
@@ -355,10 +357,14 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
     this.#missingTimer.start(seconds, () => {
       const address = this.#masterFQDN ?? this.#defaultMaster;
       const where = address ? ` at ${address.host}:${address.port ?? this.#timings.masterPort}` : '';
-      this.#log('error', `worker ${this.name} did not attach within missingTimeout (${seconds}s)`);
+      const pending = this.#current?.pending;
+      const why = pending ? `; the instance was still pending: ${pending}` : '';
+      this.#log('error', `worker ${this.name} did not attach within missingTimeout (${seconds}s)${why}`);
       this.#substantiationFailed(
         new SubstantiationTimeoutError(
-          `${this.name} did not attach within missingTimeout (${seconds}s); check that the worker can reach the master${where}, or raise missingTimeout if starting takes longer (image pulls count)`,
+          pending
+            ? `${this.name} did not attach within missingTimeout (${seconds}s): the backend never placed the instance, it was still pending: ${pending}; make the backend able to place it, or raise missingTimeout`
+            : `${this.name} did not attach within missingTimeout (${seconds}s); check that the worker can reach the master${where}, or raise missingTimeout if starting takes longer (image pulls count)`,
         ),
       );
     });
@@ -451,23 +457,31 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   async #runCheck(record: StartRecord<Instance>): Promise<void> {
     const current = () =>
       !record.cancelled && this.#current === record && this.#state === LatentWorkerState.SUBSTANTIATING_STARTING;
-    let failure: WorkerCrashedError | undefined;
+    let failure: WorkerCrashedError | CannotSubstantiateError | undefined;
     const release = await this.#mutex.acquire();
     try {
       if (!current() || !record.instance) return;
       let message = 'latent worker crashed before connecting';
       let healthy: boolean;
+      let fatal = false;
       try {
         const health = await record.provider.checkInstance?.(record.instance, { signal: record.abort.signal });
         healthy = health?.healthy ?? true;
         if (health && !health.healthy) message += `: ${health.message}`;
+        fatal = health?.healthy === false && health.retryable === false;
+        if (health?.healthy && current()) this.#notePending(record, health.pending);
       } catch (error) {
         healthy = false;
         message += `: ${errorMessage(error)}`;
       }
       if (!current()) return;
       if (healthy) this.#armCheckTimer(record);
-      else failure = new WorkerCrashedError(`${this.name} ${message}`);
+      else if (fatal) {
+        const detail = message.slice('latent worker crashed before connecting: '.length);
+        failure = new CannotSubstantiateError(
+          `${this.name} cannot substantiate: the health check says the instance can never run (retryable: false): ${detail}`,
+        );
+      } else failure = new WorkerCrashedError(`${this.name} ${message}`);
     } finally {
       release();
     }
@@ -475,6 +489,16 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
       this.#missingTimer.stop();
       this.#substantiationFailed(failure);
     }
+  }
+
+  /** A health answer's `pending` reason: logged and emitted when it changes. */
+  #notePending(record: StartRecord<Instance>, reason: string | undefined): void {
+    const clean = reason ? this.#redactor.redact(reason) : undefined;
+    if (clean === record.pending) return;
+    record.pending = clean;
+    if (!clean) return;
+    this.#log('info', `worker ${this.name}: the instance is pending: ${clean}`);
+    this.#events.emit('instance-pending', { reason: clean });
   }
 
   #toFailure(error: unknown): FailedToSubstantiateError | CannotSubstantiateError {

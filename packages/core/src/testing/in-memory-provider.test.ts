@@ -28,6 +28,7 @@ describe('InMemoryProvider', () => {
       perBuildSettings: true,
       orphanReaping: true,
       startupLogs: true,
+      healthDetails: true,
     });
   });
 

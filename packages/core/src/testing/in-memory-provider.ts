@@ -32,10 +32,14 @@ export interface InMemoryInstance extends InstanceHandle {
   readonly labels: Readonly<Record<string, string>>;
   /** What `renderStartSettings` rendered for the build that started it. */
   readonly settings: unknown;
-  /** `running` until stopped; `crashed` after a simulated crash. */
-  status: 'running' | 'crashed' | 'stopped';
+  /** `running` until stopped; `crashed` after a simulated crash; `pending` while never placed. */
+  status: 'running' | 'crashed' | 'stopped' | 'pending';
   /** What the instance "printed" before it crashed: returned by `checkInstance`. */
   crashMessage?: string;
+  /** A crash `checkInstance` reports with `retryable: false` (the instance can never run). */
+  fatal?: boolean;
+  /** Why a `pending` instance is not placed: `checkInstance` answers `{ healthy: true, pending }`. */
+  pendingReason?: string;
 }
 
 /** Something that accepts worker connections: a `LatentWorker`. */
@@ -56,7 +60,11 @@ export interface HeldCall {
   release(): void;
   /** Makes the call fail with `error`. */
   fail(error: Error): void;
-  /** (Starts only.) Makes the start resolve falsy: "does not want to substantiate". */
+  /**
+   * (Starts only.) Makes the start resolve falsy: Buildbot's "does not want to substantiate". Outside
+   * the contract (a start resolves an instance or rejects): it models a JavaScript provider ported
+   * from Buildbot, to test the core's tolerance.
+   */
   refuse(): void;
 }
 
@@ -84,7 +92,8 @@ export interface InMemoryProviderOptions {
 type StartPlan =
   | { readonly kind: 'fail'; readonly error: Error }
   | { readonly kind: 'refuse' }
-  | { readonly kind: 'crash'; readonly message: string }
+  | { readonly kind: 'crash'; readonly message: string; readonly fatal: boolean }
+  | { readonly kind: 'pending'; readonly reason: string }
   | { readonly kind: 'hold'; readonly control: Deferred };
 
 type StopPlan =
@@ -154,6 +163,7 @@ export class InMemoryProvider implements ProviderV1<InMemoryInstance> {
     perBuildSettings: true,
     orphanReaping: true,
     startupLogs: true,
+    healthDetails: true,
   };
 
   /** The "backend": instances by id. A real provider asks its API instead. */
@@ -213,8 +223,9 @@ export class InMemoryProvider implements ProviderV1<InMemoryInstance> {
         environment: request.environment,
         labels: request.labels,
         settings,
-        status: plan?.kind === 'crash' ? 'crashed' : 'running',
-        ...(plan?.kind === 'crash' ? { crashMessage: plan.message } : {}),
+        status: plan?.kind === 'crash' ? 'crashed' : plan?.kind === 'pending' ? 'pending' : 'running',
+        ...(plan?.kind === 'crash' ? { crashMessage: plan.message, fatal: plan.fatal } : {}),
+        ...(plan?.kind === 'pending' ? { pendingReason: plan.reason } : {}),
       };
       this.#instances.set(instance.id, instance);
       for (const line of this.#options.startupLogs ?? []) request.events.log(line, 'stdout');
@@ -274,7 +285,11 @@ export class InMemoryProvider implements ProviderV1<InMemoryInstance> {
     try {
       const current = this.#instances.get(instance.id);
       if (!current) return { healthy: false, message: `instance ${instance.id} no longer exists` };
-      if (current.status === 'crashed') return { healthy: false, message: current.crashMessage ?? 'crashed' };
+      if (current.status === 'crashed') {
+        const message = current.crashMessage ?? 'crashed';
+        return current.fatal ? { healthy: false, message, retryable: false } : { healthy: false, message };
+      }
+      if (current.status === 'pending') return { healthy: true, pending: current.pendingReason ?? 'not placed yet' };
       return { healthy: true };
     } finally {
       this.#leave();
@@ -327,9 +342,17 @@ export class InMemoryProvider implements ProviderV1<InMemoryInstance> {
     return control;
   }
 
-  /** The next instance starts already crashed: `checkInstance` reports `message`. */
-  crashNextInstance(message: string): void {
-    this.#startPlans.push({ kind: 'crash', message });
+  /**
+   * The next instance starts already crashed: `checkInstance` reports `message` (with
+   * `retryable: false` when `fatal`: an instance that can never run, like a missing image).
+   */
+  crashNextInstance(message: string, options: { readonly fatal?: boolean } = {}): void {
+    this.#startPlans.push({ kind: 'crash', message, fatal: options.fatal ?? false });
+  }
+
+  /** The next instance is accepted but never placed: `checkInstance` answers `{ healthy: true, pending: reason }`. */
+  pendNextInstance(reason: string): void {
+    this.#startPlans.push({ kind: 'pending', reason });
   }
 
   /** Crashes a running instance: `checkInstance` reports `message` from now on. */

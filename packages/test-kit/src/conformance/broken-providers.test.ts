@@ -1,8 +1,9 @@
 import { AssertionError } from 'node:assert';
 import type { InstanceHandle, Provider, ProviderCapabilities, StartInstanceRequest } from '@latentci/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { applicableCases, type CollectedCase, collectConformanceCases, conformanceSuite } from './conformance-suite.js';
-import { type InMemorySettings, inMemoryConformance } from './in-memory-backend.js';
+import { sleep } from './harness.js';
+import { type InMemoryConformanceOptions, type InMemorySettings, inMemoryConformance } from './in-memory-backend.js';
 import type { CaseContext } from './options.js';
 
 /**
@@ -31,15 +32,31 @@ function delegate(provider: Provider, overrides: Overrides): Provider {
 
 function casesOf(
   breakIt: (provider: Provider, settings: InMemorySettings, context: CaseContext) => Provider,
+  options: Partial<Parameters<typeof collectConformanceCases<InMemorySettings>>[0]> & {
+    readonly inMemory?: InMemoryConformanceOptions;
+  } = {},
 ): CollectedCase[] {
-  const reference = inMemoryConformance();
+  const { inMemory, ...rest } = options;
+  const reference = inMemoryConformance(inMemory);
   return collectConformanceCases({
     ...reference,
     createProvider: (settings, context) => breakIt(reference.createProvider(settings, context), settings, context),
     attachTimeout: 3,
     cleanupTimeout: 1,
+    ...rest,
   });
 }
+
+/** Rejects with the signal's reason when it aborts; otherwise settles like `promise`. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    promise.then(resolve, reject);
+  });
+}
+
+const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
 async function expectCaseFails(cases: CollectedCase[], id: string, message: RegExp): Promise<void> {
   const found = cases.find((c) => c.id === id);
@@ -49,6 +66,8 @@ async function expectCaseFails(cases: CollectedCase[], id: string, message: RegE
     (reason: unknown) => reason,
   );
   expect(error, `case ${id} must fail`).toBeInstanceOf(AssertionError);
+  // SHOW_MESSAGES=1 prints each caught failure message (to review or quote them).
+  if (process.env.SHOW_MESSAGES) console.log(`MESSAGE ${id}: ${(error as Error).message}`);
   expect((error as Error).message).toMatch(message);
 }
 
@@ -273,6 +292,210 @@ describe('the conformance suite catches broken providers', () => {
       }),
     );
     await expectCaseFails(cases, 'parallel-isolation', /stopping worker cf-\S+ also stopped worker cf-/);
+  });
+
+  it('a provider whose start ignores its abort signal while the backend call is in flight fails the abort-honoured case', async () => {
+    const ignoring = (provider: Provider) =>
+      delegate(provider, {
+        // The backend call takes 300 ms and the provider never looks at its signal.
+        startInstance: async (request: StartInstanceRequest) => {
+          await sleep(300);
+          return provider.startInstance(request, { signal: new AbortController().signal });
+        },
+      });
+    await expectCaseFails(
+      casesOf(ignoring),
+      'abort-honoured',
+      /^\[abort\] startInstance ignored its abort signal while its backend call was in flight: aborted \d+\.\d ms into the start \(a full start takes \d+\.\d ms\), it resolved with an instance \d+ ms after the abort/,
+    );
+    // With a documented reason the suite prints a warning instead of failing.
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation((line: string) => warnings.push(line));
+    try {
+      await expectCasePasses(
+        casesOf(ignoring, { startIgnoresAbort: 'the backend SDK has no cancellation' }),
+        'abort-honoured',
+      );
+    } finally {
+      warn.mockRestore();
+    }
+    expect(warnings.join('\n')).toMatch(
+      /WARNING \(abort-honoured\): \[abort\] startInstance ignored its abort signal.* Accepted because: the backend SDK has no cancellation/,
+    );
+  });
+
+  it('a provider whose aborted start lets the backend finish creating the instance (a few ms window) fails the abort-race case', async () => {
+    const racing = (reportsPhase: boolean) => (provider: Provider) =>
+      delegate(provider, {
+        startInstance: async (request: StartInstanceRequest, options: { signal: AbortSignal }) => {
+          await raceAbort(sleep(15), options.signal); // preparation: honours the signal
+          if (reportsPhase)
+            request.events.progress({ phase: 'create', status: 'the backend accepted the create call' });
+          // The backend creates the instance 5 ms later, whatever happens to the provider's call.
+          const creating = sleep(5).then(() =>
+            provider.startInstance(request, { signal: new AbortController().signal }),
+          );
+          creating.catch(() => {});
+          return raceAbort(creating, options.signal);
+        },
+        // Without an instance there is "nothing to stop".
+        stopInstance: async (target: { request: StartInstanceRequest; instance?: InstanceHandle }, options: never) => {
+          if (target.instance) await provider.stopInstance(target as never, options);
+        },
+      });
+    const cases = casesOf(racing(true));
+    await expectCasePasses(cases, 'abort-during-start'); // the fixed 0/50/300 ms abort points miss the window
+    await expectCaseFails(
+      cases,
+      'abort-race-no-leak',
+      /^\[abort race\] a start aborted while the provider reported event #1 of its start \(progress or log, a full start takes \d+\.\d ms\) \(it rejected\), then stopped without an instance, as the core does, left buildbot-cf-\S+ \(running, listed by the backend\), buildbot-cf-\S+ \(running, reported by listOrphans\) on the backend after 1 s: the backend created the instance while the start was being aborted\. stopInstance without an instance must remove whatever is named request\.instanceName/,
+    );
+    // Without the phase report, the sweep across the measured start (or a later event) finds the window.
+    await expectCaseFails(
+      casesOf(racing(false)),
+      'abort-race-no-leak',
+      /^\[abort race\] a start aborted (\d+\.\d ms into the start|while the provider reported event #\d of its start) \(.*a full start takes \d+\.\d ms\) \(it rejected\), then stopped without an instance, as the core does, left buildbot-cf-/,
+    );
+  });
+
+  it('a provider whose stop without an instance does nothing fails the stop-without-instance case', async () => {
+    const cases = casesOf((provider) =>
+      delegate(provider, {
+        stopInstance: async (target: { request: StartInstanceRequest; instance?: InstanceHandle }, options: never) => {
+          if (target.instance) await provider.stopInstance(target as never, options);
+        },
+      }),
+    );
+    await expectCaseFails(
+      cases,
+      'stop-without-instance',
+      /^\[stopInstance without an instance\] after a start created "buildbot-cf-\S+", stopInstance\(\{ request \}\) without the instance left buildbot-cf-\S+ \(running, listed by the backend\), .* on the backend: a start can fail or be aborted after the backend created its instance/,
+    );
+  });
+
+  it('a provider that starts two replicas per worker fails the one-instance case', async () => {
+    const replicaOf = (request: StartInstanceRequest) => ({ ...request, instanceName: `${request.instanceName}-2` });
+    const cases = casesOf((provider) =>
+      delegate(provider, {
+        startInstance: async (request: StartInstanceRequest, options: { signal: AbortSignal }) => {
+          const instance = await provider.startInstance(request, options);
+          await provider.startInstance(replicaOf(request), options);
+          return instance;
+        },
+        // The stop removes both (like removing the service), so only counting catches it.
+        stopInstance: async (target: { request: StartInstanceRequest; instance?: InstanceHandle }, options: never) => {
+          await provider.stopInstance(target as never, options);
+          await provider.stopInstance({ request: replicaOf(target.request) } as never, options);
+        },
+      }),
+    );
+    await expectCasePasses(cases, 'start-attach-stop');
+    await expectCaseFails(
+      cases,
+      'one-instance-per-worker',
+      /^\[one instance per worker\] one start of worker "cf-\S+": the backend lists 2 instances \(buildbot-cf-\S+, buildbot-cf-\S+-2\); listOrphans reports 2 \(.*\); the attach server saw 2 connection attempts from "cf-\S+" \(2 accepted, 0 refused\)\. A start must create exactly one instance/,
+    );
+  });
+
+  it('a backend that restarts a worker after it exited (restart policy "any") fails the no-restart case', async () => {
+    const cases = casesOf((provider) => provider, { inMemory: { restartExitedWorkers: true } });
+    await expectCaseFails(
+      cases,
+      'no-restart-after-exit',
+      /^\[no restart\] the worker of "cf-\S+" exited \(the master closed its connection and the probe exits like a finished worker\), and the backend started it again: the attach server saw 2 connections from "cf-\S+" within 3 s\. Turn the backend's restart policy off/,
+    );
+  });
+
+  it('a stop that never returns fails its case within hookTimeout, naming the hook, and the harness still cleans up', async () => {
+    let masterId = '';
+    const reference = inMemoryConformance();
+    const cases = collectConformanceCases({
+      ...reference,
+      createProvider: (settings, context) => {
+        masterId = context.masterId;
+        return delegate(reference.createProvider(settings, context), { stopInstance: () => never() });
+      },
+      attachTimeout: 3,
+      cleanupTimeout: 1,
+      hookTimeout: 1,
+    });
+    const began = Date.now();
+    await expectCaseFails(
+      cases,
+      'start-attach-stop',
+      /^\[hang\] stopInstance\(\) for worker "cf-\S+" has not returned after 1\.\d s \(the suite waits 1 s for stopInstance: hookTimeout\); every hook must settle: bound each backend call and honour the signal\. The case's cleanup still runs\.$/,
+    );
+    expect(Date.now() - began).toBeLessThan(10_000);
+    // The cleanup reaped what the hung stop left.
+    expect(await reference.backend.listInstances({ masterId }, { signal: AbortSignal.timeout(5000) })).toEqual([]);
+  });
+
+  it('a health check that never returns fails the crash case within hookTimeout, naming the hook', async () => {
+    const cases = casesOf((provider) => delegate(provider, { checkInstance: () => never() }), { hookTimeout: 1 });
+    await expectCaseFails(
+      cases,
+      'crash-before-attach',
+      /^\[hang\] checkInstance\(\) for instance "buildbot-cf-\S+" has not returned after 1\.\d s \(the suite waits 1 s for checkInstance: hookTimeout\)/,
+    );
+  });
+
+  it('the suite redacts the worker password from its own failure messages', async () => {
+    const passwords: string[] = [];
+    const reference = inMemoryConformance({ ipv6: false });
+    const cases = collectConformanceCases({
+      ...reference,
+      createProvider: (settings, context) => {
+        const provider = reference.createProvider(settings, context);
+        return delegate(provider, {
+          startInstance: (request: StartInstanceRequest, options: { signal: AbortSignal }) => {
+            passwords.push(request.password);
+            // Quotes the password in the environment: the value is wrong, and it contains the secret.
+            const environment = { ...request.environment, WORKERPASS: `'${request.password}'` };
+            return provider.startInstance({ ...request, environment }, options);
+          },
+        });
+      },
+      cleanupTimeout: 1,
+    });
+    const failed = cases.find((c) => c.id === 'environment-ipv6');
+    const error = (await failed?.run().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    )) as Error;
+    expect(error).toBeInstanceOf(AssertionError);
+    expect(error.message).toBe("[environment contract] WORKERPASS given to the instance is not the worker's password");
+    expect(passwords.length).toBeGreaterThan(0);
+    for (const password of passwords) expect(`${error.message}\n${error.stack}`).not.toContain(password);
+  });
+
+  it('a provider whose health check drops the pending reason and retryable: false fails the healthDetails cases', async () => {
+    const cases = casesOf((provider) =>
+      delegate(provider, {
+        checkInstance: async (instance: never, options: never) => {
+          const health = await provider.checkInstance?.(instance, options);
+          return health?.healthy === false ? { healthy: false, message: health.message } : { healthy: true };
+        },
+      }),
+    );
+    await expectCaseFails(
+      cases,
+      'health-pending',
+      /^\[healthDetails\] checkInstance of an instance the backend cannot place \(worker kind "pending"\) must answer \{ healthy: true, pending: '<why>' \} within 3 s; its last answer was \{"healthy":true\}/,
+    );
+    await expectCaseFails(
+      cases,
+      'health-not-retryable',
+      /^\[healthDetails\] checkInstance of an instance that can never run \(worker kind "unplaceable"\) must answer \{ healthy: false, message, retryable: false \} within 3 s; its last answer was \{"healthy":false,"message":"in-memory backend: the image \\"probe-missing\\" is not on the node"\}/,
+    );
+  });
+
+  it('a provider whose start resolves "refused" (a falsy value) fails: a start resolves an instance or rejects', async () => {
+    const cases = casesOf((provider) => delegate(provider, { startInstance: async () => null }));
+    await expectCaseFails(
+      cases,
+      'stop-without-instance',
+      /^\[startInstance\] resolved null instead of an instance: a start resolves an instance or rejects/,
+    );
   });
 });
 

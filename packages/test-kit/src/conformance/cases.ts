@@ -2,23 +2,15 @@ import assert from 'node:assert/strict';
 import {
   assertProvider,
   isAbortError,
-  type LatentWorker,
   latentErrorCode,
-  type Properties,
   type ProviderCapabilities,
   SubstantiationCancelledError,
 } from '@latentci/core';
-import type { AttachRecord, AttachServer } from '../attach/attach-server.js';
-import {
-  type CaseHarness,
-  expectedEnvironment,
-  type MasterSpec,
-  propertiesOf,
-  randomPassword,
-  sleep,
-  textOf,
-  withTimeout,
-} from './harness.js';
+import { expectAttached, settleWithin, startAttachedDirect, substantiateOrFail } from './case-helpers.js';
+import { ABORT_CASES } from './cases-abort.js';
+import { HEALTH_DETAILS_CASES } from './cases-health-details.js';
+import { INSTANCE_CASES } from './cases-instances.js';
+import { type CaseHarness, expectedEnvironment, type MasterSpec, propertiesOf, sleep, textOf } from './harness.js';
 import { PROBE_CRASH_MESSAGE } from './options.js';
 
 /** One conformance case: the contract rule it checks, when it applies, and how. */
@@ -36,74 +28,14 @@ export interface ConformanceCase {
   run<Settings>(harness: CaseHarness<Settings>): Promise<void>;
 }
 
-const CAPABILITY_HOOKS: Record<Exclude<keyof ProviderCapabilities, 'startupLogs'>, readonly string[]> = {
+const CAPABILITY_HOOKS: Record<
+  Exclude<keyof ProviderCapabilities, 'startupLogs' | 'healthDetails'>,
+  readonly string[]
+> = {
   healthCheck: ['checkInstance'],
   perBuildSettings: ['renderStartSettings'],
   orphanReaping: ['listOrphans', 'reapOrphans'],
 };
-
-/** Waits for the worker's attach and checks what the attach server saw against the contract. */
-async function expectAttached<Settings>(
-  harness: CaseHarness<Settings>,
-  server: AttachServer,
-  name: string,
-  environment?: Record<string, string>,
-): Promise<AttachRecord> {
-  const record = await server.waitForAttach(name, { timeoutMs: harness.attachTimeoutMs }).catch((error: Error) => {
-    assert.fail(
-      `[environment contract] the worker "${name}" never attached to the attach server at ${server.masterFQDN} with its name and password: ${error.message}`,
-    );
-  });
-  assert.equal(record.passwordMatched, true, `worker "${name}" presented a wrong password`);
-  if (environment) assertEnvironment(record, environment);
-  return record;
-}
-
-function assertEnvironment(record: AttachRecord, expected: Record<string, string>): void {
-  assert.ok(
-    record.environment,
-    `[environment contract] worker "${record.workerName}" attached but did not report its environment (the probe sends an ENV line)`,
-  );
-  for (const [key, value] of Object.entries(expected)) {
-    if (key === 'WORKERPASS') {
-      assert.equal(
-        record.environmentPasswordMatched,
-        true,
-        `[environment contract] WORKERPASS in the worker's environment is not the worker's password`,
-      );
-      continue;
-    }
-    assert.equal(
-      record.environment[key],
-      value,
-      `[environment contract] ${key} in the worker's environment is ${JSON.stringify(record.environment[key])}, expected ${JSON.stringify(value)}`,
-    );
-  }
-}
-
-/** Substantiates through the lifecycle; a failure explains what the attach server saw. */
-async function substantiateOrFail<Settings>(
-  harness: CaseHarness<Settings>,
-  worker: LatentWorker,
-  properties?: Properties,
-): Promise<void> {
-  try {
-    await worker.substantiate(properties);
-  } catch (error) {
-    const seen = harness.describeAttachServers();
-    assert.fail(
-      `[environment contract] worker "${worker.name}" never attached with its name and password (substantiate() failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}); ${seen}`,
-    );
-  }
-}
-
-async function settleWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<PromiseSettledResult<T>> {
-  const [result] = await Promise.allSettled([withTimeout(promise, ms, what)]);
-  if (result?.status === 'rejected' && /did not finish within/.test(String((result.reason as Error)?.message))) {
-    assert.fail(`${what} did not settle within ${ms} ms`);
-  }
-  return result as PromiseSettledResult<T>;
-}
 
 export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   {
@@ -130,6 +62,17 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
               : `implements ${hook}() but does not declare capabilities.${capability}: declare it so the suite checks it (the core calls ${hook}() whenever it exists)`,
           );
         }
+      }
+      const details = provider.capabilities.healthDetails;
+      assert.ok(
+        details === undefined || typeof details === 'boolean',
+        'capabilities.healthDetails, when present, must be a boolean',
+      );
+      if (details) {
+        assert.ok(
+          provider.capabilities.healthCheck,
+          'declares healthDetails (pending reasons, retryable: false) but not healthCheck: the answers come from checkInstance',
+        );
       }
     },
   },
@@ -231,7 +174,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       }
       // No IPv6 route: start with an unreachable documentation address and read what the backend got.
       const name = h.workerName();
-      const password = randomPassword();
+      const password = h.password();
       const master: MasterSpec = { host: '2001:db8::1', port: 9999, masterPort: 9989 };
       const start = await h.startDirect(h.provider(), h.request(name, password, master));
       const instances = await h.options.backend.listInstances(
@@ -244,6 +187,13 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         `[environment contract] the backend "${h.options.backend.name}" declares no ipv6 route and its listInstances() returns no environment: give the backend either (ConformanceBackend.ipv6 or BackendInstance.environment)`,
       );
       for (const [key, value] of Object.entries(expectedEnvironment(name, password, master))) {
+        if (key === 'WORKERPASS') {
+          assert.ok(
+            environment[key] === value,
+            `[environment contract] WORKERPASS given to the instance is ${environment[key] === undefined ? 'missing' : "not the worker's password"}`,
+          );
+          continue;
+        }
         assert.equal(
           environment[key],
           value,
@@ -262,7 +212,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       const server = await h.server();
       const provider = h.providerWith(failure.settings);
       const name = h.workerName();
-      const request = h.request(name, randomPassword(), { host: h.masterHost, masterPort: server.port });
+      const request = h.request(name, h.password(), { host: h.masterHost, masterPort: server.port });
       const start = h.startDirect(provider, request);
       const result = await settleWithin(start, h.attachTimeoutMs, 'the failing startInstance');
       assert.equal(result.status, 'rejected', `startInstance must reject when ${failure.because}, but it resolved`);
@@ -294,7 +244,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       const provider = h.provider();
       for (const delay of [0, 50, 300]) {
         const name = h.workerName();
-        const request = h.request(name, randomPassword(), { host: h.masterHost, masterPort: server.port });
+        const request = h.request(name, h.password(), { host: h.masterHost, masterPort: server.port });
         const controller = new AbortController();
         const reason = new SubstantiationCancelledError('conformance: start aborted');
         const start = h.startDirect(provider, request, controller.signal);
@@ -335,7 +285,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     async run(h) {
       const server = await h.server();
       const provider = h.provider();
-      const never = h.request(h.workerName(), randomPassword(), { host: h.masterHost, masterPort: server.port });
+      const never = h.request(h.workerName(), h.password(), { host: h.masterHost, masterPort: server.port });
       for (const fast of [false, true]) {
         await provider
           .stopInstance({ request: never }, { fast, signal: new AbortController().signal })
@@ -346,7 +296,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
           });
       }
       const name = h.workerName();
-      const request = h.request(name, randomPassword(), { host: h.masterHost, masterPort: server.port });
+      const request = h.request(name, h.password(), { host: h.masterHost, masterPort: server.port });
       server.expectWorker(name, request.password);
       const start = await h.startDirect(provider, request);
       await expectAttached(h, server, name);
@@ -414,7 +364,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       const server = await h.server();
       const healthyProvider = h.provider();
       const name = h.workerName();
-      const request = h.request(name, randomPassword(), { host: h.masterHost, masterPort: server.port });
+      const request = h.request(name, h.password(), { host: h.masterHost, masterPort: server.port });
       server.expectWorker(name, request.password);
       const start = await h.startDirect(healthyProvider, request);
       await expectAttached(h, server, name);
@@ -425,7 +375,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
 
       const crashing = h.provider('crashing');
       const crashName = h.workerName();
-      const crashRequest = h.request(crashName, randomPassword(), { host: h.masterHost, masterPort: server.port });
+      const crashRequest = h.request(crashName, h.password(), { host: h.masterHost, masterPort: server.port });
       const crashed = await h.startDirect(crashing, crashRequest);
       assert.ok(crashed.instance, 'startInstance resolved without an instance');
       const deadline = Date.now() + h.attachTimeoutMs;
@@ -528,7 +478,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     async run(h) {
       const server = await h.server();
       const name = h.workerName();
-      const request = h.request(name, randomPassword(), { host: h.masterHost, masterPort: server.port });
+      const request = h.request(name, h.password(), { host: h.masterHost, masterPort: server.port });
       server.expectWorker(name, request.password);
       await h.startDirect(h.provider(), request);
       await expectAttached(h, server, name);
@@ -570,12 +520,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     title: "the starting instance's output reaches request.events.log",
     rule: 'StartInstanceRequest.events (capability startupLogs)',
     async run(h) {
-      const server = await h.server();
-      const name = h.workerName();
-      const request = h.request(name, randomPassword(), { host: h.masterHost, masterPort: server.port });
-      server.expectWorker(name, request.password);
-      const start = await h.startDirect(h.provider(), request);
-      await expectAttached(h, server, name);
+      const { start } = await startAttachedDirect(h);
       const deadline = Date.now() + 10_000;
       while (start.events.lines.length === 0 && Date.now() < deadline) await sleep(200);
       assert.ok(
@@ -592,7 +537,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     rule: 'secrets are redacted everywhere',
     async run(h) {
       const server = await h.server();
-      const password = randomPassword('Secret');
+      const password = h.password('Secret');
       const provider = h.provider();
       const name = h.workerName();
       const request = h.request(name, password, { host: h.masterHost, masterPort: server.port });
@@ -638,4 +583,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       }
     },
   },
+  ...ABORT_CASES,
+  ...INSTANCE_CASES,
+  ...HEALTH_DETAILS_CASES,
 ];

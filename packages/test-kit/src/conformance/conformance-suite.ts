@@ -9,6 +9,8 @@ const KNOWN_OPTIONS = new Set([
   'backend',
   'attachTimeout',
   'cleanupTimeout',
+  'hookTimeout',
+  'startIgnoresAbort',
   'name',
   'realWorker',
 ]);
@@ -25,7 +27,10 @@ export interface CollectedCase {
  * on the provider's declared `capabilities`: there is no option to skip a case (declare what your
  * provider does instead). Each case uses its own master id and attach server, drives the provider
  * through core's `LatentWorker` and directly through the contract, and ends with a leak check
- * against `backend.listInstances()` (and `listOrphans()` when the provider reaps orphans).
+ * against `backend.listInstances()` (and `listOrphans()` when the provider reaps orphans). A hook
+ * call that does not settle within `hookTimeout` (30 s; `startInstance`: `attachTimeout` +
+ * `hookTimeout`) fails its case as hung; cleanup still runs, each step bounded by `hookTimeout`.
+ * Failure messages never show the case's worker passwords.
  *
  * @example
  * import { test } from 'node:test';
@@ -82,11 +87,22 @@ async function runCase<Settings>(
   conformanceCase: ConformanceCase,
 ): Promise<void> {
   const harness = new CaseHarness(options, conformanceCase.id);
+  const watch = harness.watchHangs();
+  let failed = false;
   try {
-    await conformanceCase.run(harness);
-    if (conformanceCase.leakCheck !== false) await harness.assertNoLeaks();
+    const run = (async () => {
+      await conformanceCase.run(harness);
+      if (conformanceCase.leakCheck !== false) await harness.assertNoLeaks();
+    })();
+    run.catch(() => {});
+    await Promise.race([run, watch.hung]);
+  } catch (error) {
+    failed = true;
+    // The suite follows its own rule: no worker password in its messages.
+    throw harness.redactError(error);
   } finally {
-    await harness.cleanup();
+    watch.stop();
+    await harness.cleanup({ failed });
   }
 }
 

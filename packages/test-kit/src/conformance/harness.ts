@@ -25,6 +25,7 @@ const WORKER_EVENTS: readonly (keyof LatentWorkerEvents)[] = [
   'progress',
   'quarantine-entered',
   'quarantine-left',
+  'instance-pending',
   'substantiation-succeeded',
   'substantiation-failed',
   'builds-may-start',
@@ -42,6 +43,27 @@ export interface RecordedEvents {
   readonly lines: string[];
   readonly progress: InstanceProgress[];
 }
+
+/** A provider hook call in progress, watched for hangs. */
+interface HookCall {
+  readonly hook: string;
+  readonly worker: string | undefined;
+  readonly startedAt: number;
+  readonly deadlineMs: number;
+}
+
+/** The provider hooks the harness watches for hangs. */
+const WATCHED_HOOKS = new Set([
+  'startInstance',
+  'stopInstance',
+  'checkInstance',
+  'renderStartSettings',
+  'listOrphans',
+  'reapOrphans',
+]);
+
+/** What the suite prints instead of a worker password. */
+export const REDACTED = '<redacted>';
 
 /** A direct contract-level start the case made, owed one stop. */
 export interface DirectStart {
@@ -74,6 +96,9 @@ export class CaseHarness<Settings> {
   readonly directStarts: DirectStart[] = [];
   readonly #workers: LatentWorker[] = [];
   readonly #servers: AttachServer[] = [];
+  /** Every password the case made: the suite's own failure messages never show them. */
+  readonly #secrets = new Set<string>();
+  readonly #calls = new Set<HookCall>();
   #server: AttachServer | undefined;
   #names = 0;
 
@@ -96,6 +121,105 @@ export class CaseHarness<Settings> {
     return { caseId: this.caseId, masterId: this.masterId, logger: this.logger };
   }
 
+  /** Seconds any one hook call (except a start) may take: `hookTimeout`, default 30. */
+  get hookTimeoutMs(): number {
+    return (this.options.hookTimeout ?? 30) * 1000;
+  }
+
+  get cleanupTimeoutMs(): number {
+    return (this.options.cleanupTimeout ?? 20) * 1000;
+  }
+
+  /** A fresh worker password the suite redacts from its own messages. */
+  password(prefix = ''): string {
+    const password = randomPassword(prefix);
+    this.#secrets.add(password);
+    return password;
+  }
+
+  /** `text` with every password of this case replaced by {@link REDACTED}. */
+  redact(text: string): string {
+    let clean = text;
+    for (const secret of this.#secrets) clean = clean.split(secret).join(REDACTED);
+    return clean;
+  }
+
+  /** The error with the case's passwords redacted from its message, stack and assertion values. */
+  redactError(error: unknown): unknown {
+    if (!(error instanceof Error)) return typeof error === 'string' ? this.redact(error) : error;
+    error.message = this.redact(error.message);
+    if (error.stack) error.stack = this.redact(error.stack);
+    const values = error as { actual?: unknown; expected?: unknown };
+    for (const key of ['actual', 'expected'] as const) {
+      if (key in values && [...this.#secrets].some((secret) => textOf(values[key]).includes(secret))) {
+        values[key] = REDACTED;
+      }
+    }
+    return error;
+  }
+
+  /**
+   * Rejects with an `AssertionError` naming the hook as soon as one provider hook call has been
+   * in progress longer than its deadline. `stop()` ends the watch.
+   */
+  watchHangs(): { readonly hung: Promise<never>; stop(): void } {
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        const now = Date.now();
+        for (const call of this.#calls) {
+          if (now - call.startedAt <= call.deadlineMs) continue;
+          clearInterval(timer);
+          const seconds = (call.deadlineMs / 1000).toFixed(call.deadlineMs % 1000 === 0 ? 0 : 1);
+          reject(
+            new assert.AssertionError({
+              message: `[hang] ${call.hook}()${call.worker ? ` for ${call.worker}` : ''} has not returned after ${((now - call.startedAt) / 1000).toFixed(1)} s (the suite waits ${seconds} s for ${call.hook}: ${call.hook === 'startInstance' ? 'attachTimeout + hookTimeout' : 'hookTimeout'}); every hook must settle: bound each backend call and honour the signal. The case's cleanup still runs.`,
+            }),
+          );
+          return;
+        }
+      }, 100);
+    });
+    hung.catch(() => {});
+    return { hung, stop: () => clearInterval(timer) };
+  }
+
+  /** Wraps a provider so that every hook call is watched for hangs. */
+  #watched(provider: Provider): Provider {
+    if (provider === null || typeof provider !== 'object') return provider;
+    return new Proxy(provider, {
+      get: (target, property, receiver) => {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof property !== 'string' || !WATCHED_HOOKS.has(property) || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const call: HookCall = {
+            hook: property,
+            worker: workerOfCall(property, args),
+            startedAt: Date.now(),
+            deadlineMs: property === 'startInstance' ? this.attachTimeoutMs + this.hookTimeoutMs : this.hookTimeoutMs,
+          };
+          this.#calls.add(call);
+          let result: unknown;
+          try {
+            result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          } catch (error) {
+            this.#calls.delete(call);
+            throw error;
+          }
+          if (result && typeof (result as Promise<unknown>).then === 'function') {
+            (result as Promise<unknown>).then(
+              () => this.#calls.delete(call),
+              () => this.#calls.delete(call),
+            );
+          } else {
+            this.#calls.delete(call);
+          }
+          return result;
+        };
+      },
+    });
+  }
+
   get masterHost(): string {
     return this.options.backend.masterHost ?? DOCKER_BRIDGE_GATEWAY;
   }
@@ -112,7 +236,7 @@ export class CaseHarness<Settings> {
   }
 
   providerWith(settings: Settings): Provider {
-    return this.options.createProvider(settings, this.context);
+    return this.#watched(this.options.createProvider(settings, this.context));
   }
 
   /** The case's attach server on the backend's master host (started on first use). */
@@ -147,9 +271,10 @@ export class CaseHarness<Settings> {
   ): Promise<LatentWorker> {
     const server = options.server ?? (await this.server());
     const { server: _server, ...rest } = options;
+    if (options.password) this.#secrets.add(options.password);
     const worker = new LatentWorker({
       name: this.workerName(),
-      password: randomPassword(),
+      password: this.password(),
       masterId: this.masterId,
       masterFQDN: this.masterHost,
       masterPort: server.port,
@@ -173,7 +298,9 @@ export class CaseHarness<Settings> {
     password: string,
     master: MasterSpec,
     properties = new Properties(),
+    onEvent?: () => void,
   ): StartInstanceRequest {
+    this.#secrets.add(password);
     const events: RecordedEvents = { lines: [], progress: [] };
     const request = createStartInstanceRequest({
       workerName,
@@ -186,9 +313,11 @@ export class CaseHarness<Settings> {
       events: {
         log: (line) => {
           events.lines.push(line);
+          onEvent?.();
         },
         progress: (progress) => {
           events.progress.push(progress);
+          onEvent?.();
         },
       },
     });
@@ -210,7 +339,13 @@ export class CaseHarness<Settings> {
       stopped: false,
     };
     this.directStarts.push(start);
-    start.instance = (await provider.startInstance(request, { signal })) ?? undefined;
+    const instance = await provider.startInstance(request, { signal });
+    if (!instance) {
+      assert.fail(
+        `[startInstance] resolved ${String(instance)} instead of an instance: a start resolves an instance or rejects (throw FailedToSubstantiateError for "not now"); it never resolves "refused" (contract: startInstance)`,
+      );
+    }
+    start.instance = instance;
     return start;
   }
 
@@ -228,7 +363,7 @@ export class CaseHarness<Settings> {
    * (`listOrphans`, when capable) agrees, and every worker connection to the attach server closed.
    */
   async assertNoLeaks(): Promise<void> {
-    const deadline = Date.now() + (this.options.cleanupTimeout ?? 20) * 1000;
+    const deadline = Date.now() + this.cleanupTimeoutMs;
     const owner = { masterId: this.masterId };
     const observer = this.provider();
     for (;;) {
@@ -268,25 +403,54 @@ export class CaseHarness<Settings> {
       .join(', ')}`;
   }
 
-  /** Best-effort cleanup after the case, also when it failed: shut workers down, stop direct starts, reap, close servers. */
-  async cleanup(): Promise<void> {
-    const attempts: Promise<unknown>[] = this.#workers.map((worker) => withTimeout(worker.shutdown(), 60_000));
+  /**
+   * Best-effort cleanup after the case, also when it failed or hung: shut workers down, stop direct
+   * starts, reap, close servers. Each step waits at most `hookTimeout` (a hung hook does not hold
+   * the case until the runner's timeout).
+   */
+  async cleanup(options: { readonly failed?: boolean } = {}): Promise<void> {
+    const bound = this.hookTimeoutMs;
+    const attempts: Promise<unknown>[] = this.#workers.map((worker) => withTimeout(worker.shutdown(), bound));
     await Promise.allSettled(attempts);
     await Promise.allSettled(
       this.directStarts
         .filter((start) => !start.stopped)
-        .map((start) => withTimeout(this.stopDirect(start, true), 60_000)),
+        .map((start) => withTimeout(this.stopDirect(start, true), bound)),
     );
-    try {
-      const provider = this.provider();
-      if (provider.capabilities.orphanReaping && provider.reapOrphans) {
-        await provider.reapOrphans({ masterId: this.masterId }, { signal: AbortSignal.timeout(60_000) });
+    // After a failed case, reap twice: a create call the provider abandoned may still be finishing.
+    for (const delay of options.failed ? [0, 2000] : [0]) {
+      await sleep(delay);
+      try {
+        const provider = this.provider();
+        if (provider.capabilities.orphanReaping && provider.reapOrphans) {
+          await withTimeout(
+            provider.reapOrphans({ masterId: this.masterId }, { signal: AbortSignal.timeout(bound) }),
+            bound,
+          );
+        }
+      } catch {
+        // Best effort: the leak check reports what matters.
       }
-    } catch {
-      // Best effort: the leak check reports what matters.
     }
     await Promise.allSettled(this.#servers.map((server) => server.close()));
   }
+}
+
+function workerOfCall(hook: string, args: readonly unknown[]): string | undefined {
+  const first = args[0] as
+    | { workerName?: unknown; request?: { workerName?: unknown }; name?: unknown; id?: unknown }
+    | undefined;
+  if (!first || typeof first !== 'object') return undefined;
+  const name =
+    hook === 'startInstance'
+      ? first.workerName
+      : hook === 'stopInstance'
+        ? first.request?.workerName
+        : hook === 'checkInstance'
+          ? (first.name ?? first.id)
+          : (first as { workerName?: unknown }).workerName;
+  if (typeof name !== 'string') return undefined;
+  return hook === 'checkInstance' ? `instance "${name}"` : `worker "${name}"`;
 }
 
 const recordedEvents = new WeakMap<StartInstanceRequest, RecordedEvents>();

@@ -28,7 +28,15 @@ const KNOWN_IMAGES = new Set(['probe-default', 'probe-per-build']);
 export interface InMemoryConformanceOptions {
   /** Attach over IPv6 (`::1`) in the IPv6 case; false exercises the `listInstances` environment path. Default true. */
   readonly ipv6?: boolean;
+  /**
+   * Models a misconfigured backend that restarts a worker whose process exited (restart policy
+   * "any"): the suite's `no-restart-after-exit` case must catch it. Default false.
+   */
+  readonly restartExitedWorkers?: boolean;
 }
+
+/** Why a `pending` in-memory instance is never placed. */
+export const IN_MEMORY_PENDING_REASON = 'no node has the label latentci-conformance=unplaceable';
 
 /**
  * The conformance suite's options for core's reference in-memory provider (`@latentci/core/testing`):
@@ -48,7 +56,7 @@ export function inMemoryConformance(options: InMemoryConformanceOptions = {}): {
   const backendOf = (masterId: string): VirtualBackend => {
     let backend = backends.get(masterId);
     if (!backend) {
-      backend = createVirtualBackend();
+      backend = createVirtualBackend(options.restartExitedWorkers ?? false);
       backends.set(masterId, backend);
     }
     return backend;
@@ -96,7 +104,7 @@ interface VirtualBackend {
   disconnect(instanceId: string): void;
 }
 
-function createVirtualBackend(): VirtualBackend {
+function createVirtualBackend(restartExitedWorkers: boolean): VirtualBackend {
   const backend = new InMemoryProvider({
     name: 'in-memory',
     renderStartSettings: (properties: Properties) => ({
@@ -115,7 +123,19 @@ function createVirtualBackend(): VirtualBackend {
     for (const id of [...connections.keys()]) if (!live.has(id)) disconnect(id);
     const image = (instance.settings as { image?: unknown } | null)?.image;
     if (instance.status !== 'running' || !KNOWN_IMAGES.has(String(image))) return;
-    connections.set(instance.id, connectProbe(instance.environment, { attempts: 5, retryDelayMs: 200 }));
+    connect(instance);
+  };
+  const connect = (instance: InMemoryInstance) => {
+    const client = connectProbe(instance.environment, { attempts: 5, retryDelayMs: 200 });
+    connections.set(instance.id, client);
+    if (!restartExitedWorkers) return;
+    // The worker exited on its own (not stopped): a "restart policy any" backend starts it again.
+    client.closed.then(() => {
+      setTimeout(() => {
+        const live = backend.liveInstances.some((candidate) => candidate.id === instance.id);
+        if (connections.get(instance.id) === client && live) connect(instance);
+      }, 100);
+    });
   };
   backend.onStopped = (instance) => disconnect(instance.id);
   return { instances: backend, disconnect };
@@ -139,6 +159,12 @@ class InMemoryConformanceProvider implements ProviderV1<InMemoryInstance> {
 
   startInstance(request: StartInstanceRequest, options: SignalOptions): Promise<InMemoryInstance> {
     if (this.#settings.kind === 'crashing') this.#backend.crashNextInstance(PROBE_CRASH_MESSAGE);
+    if (this.#settings.kind === 'pending') this.#backend.pendNextInstance(IN_MEMORY_PENDING_REASON);
+    if (this.#settings.kind === 'unplaceable') {
+      this.#backend.crashNextInstance('in-memory backend: the image "probe-missing" is not on the node', {
+        fatal: true,
+      });
+    }
     if (this.#settings.kind === 'failing-start') {
       this.#backend.failNextStart(
         new CannotSubstantiateError('in-memory backend: the image "probe-missing" does not exist'),

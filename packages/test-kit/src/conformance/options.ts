@@ -18,8 +18,13 @@ export type TestRegistrar = (name: string, fn: () => Promise<void>) => void;
  *   variant image). Only used when the provider declares `healthCheck`.
  * - `per-build`: settings with renderables that take their values from the build properties in
  *   {@link PerBuildScenario}. Only used when the provider declares `perBuildSettings`.
+ * - `pending`: an instance the backend accepts but can never place (a node constraint nothing
+ *   satisfies); `checkInstance` must answer `{ healthy: true, pending: '<why>' }`.
+ * - `unplaceable`: an instance the backend accepts but that can never run (an image missing on
+ *   the node); `checkInstance` must answer `{ healthy: false, message, retryable: false }`.
+ *   `pending` and `unplaceable` are only used when the provider declares `healthDetails`.
  */
-export type WorkerKind = 'attaching' | 'crashing' | 'per-build';
+export type WorkerKind = 'attaching' | 'crashing' | 'per-build' | 'pending' | 'unplaceable';
 
 /** What the crashing worker prints before it exits; `checkInstance` must report it. */
 export const PROBE_CRASH_MESSAGE = 'latentci-probe: simulated crash before attaching';
@@ -55,7 +60,11 @@ export interface PerBuildScenario {
   readonly properties: Readonly<Record<string, unknown>>;
   /** These render to different start settings (a build with them needs another instance). */
   readonly otherProperties: Readonly<Record<string, unknown>>;
-  /** A value (from `properties`) that must appear in what `renderStartSettings(properties)` returns. */
+  /**
+   * A value (from `properties`) that must appear in what `renderStartSettings(properties)` returns:
+   * a substring check on its JSON (`JSON.stringify(rendered).includes(renderedValue)`), not a
+   * check of one field.
+   */
   readonly renderedValue: string;
 }
 
@@ -120,6 +129,20 @@ export interface ConformanceOptions<Settings> {
   readonly attachTimeout?: number;
   /** Seconds the backend may take to remove instances before the leak check fails. Default 20. */
   readonly cleanupTimeout?: number;
+  /**
+   * Seconds any one call of a provider hook may take before its case fails as hung (the message
+   * names the hook and how long it waited; the case's cleanup still runs, each step bounded by
+   * this too). `startInstance` gets `attachTimeout` plus this. Default 30, so that a hang is
+   * reported well within a runner's case timeout (`describeConformance`: 180 s).
+   */
+  readonly hookTimeout?: number;
+  /**
+   * The documented reason why the provider's `startInstance` cannot stop a backend call in flight
+   * when its signal aborts (for example a client library without cancellation). With it, the
+   * `abort-honoured` case prints a warning instead of failing. The core tolerates such a start
+   * (it stops the instance once the start returns), but the start holds the worker meanwhile.
+   */
+  readonly startIgnoresAbort?: string;
   /** Prefix for case names. Default: `<provider> on <backend>`. */
   readonly name?: string;
   /**

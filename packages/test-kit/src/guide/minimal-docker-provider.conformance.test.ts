@@ -53,6 +53,7 @@ it('the README shows the guide provider verbatim', () => {
     assertReadmeShowsExample(
       fileURLToPath(new URL('../../README.md', import.meta.url)),
       fileURLToPath(new URL('./minimal-docker-provider.ts', import.meta.url)),
+      'A complete provider',
     ),
   ).not.toThrow();
 });

@@ -70,6 +70,7 @@ export function createMinimalDockerProvider(settings: MinimalDockerSettings): Pr
       // Aborted from here on: the core calls stopInstance without an instance, which removes by name.
       signal.throwIfAborted();
       await container.start();
+      signal.throwIfAborted(); // aborted during the start call: the stop by name removes it
       return { id: container.id, name: request.instanceName };
     },
 
