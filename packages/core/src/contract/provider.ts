@@ -142,8 +142,8 @@ export interface StopTarget<Instance extends InstanceHandle = InstanceHandle> {
  *   attaches. Omit it (or give an empty string) once the instance runs.
  * - `retryable: false` on an unhealthy answer: the instance can never work (an image missing on
  *   the node, a spec the scheduler refused). The start fails with `CannotSubstantiateError` (the
- *   build ends with an exception, like a start that rejects with it) instead of `WorkerCrashedError`
- *   (retried after the quarantine).
+ *   build ends with an exception, and the worker is not quarantined: the next build, maybe with
+ *   fixed settings, starts at once) instead of `WorkerCrashedError` (retried after the quarantine).
  */
 export type InstanceHealth =
   | {

@@ -9,7 +9,7 @@ import { observe, workerFixture } from './fixture.test-support.js';
  * placed yet, and why) and `retryable: false` (the instance can never run).
  */
 describe('health answers for scheduler backends', () => {
-  it('an unhealthy answer with retryable: false fails the start with CannotSubstantiateError (the build ends with an exception)', async () => {
+  it('an unhealthy answer with retryable: false fails the start with CannotSubstantiateError (the build ends with an exception, no quarantine)', async () => {
     const { worker, provider, clock } = workerFixture({ checkInstanceInterval: 10 });
     provider.crashNextInstance('image "ci/missing:1" is not on node-3', { fatal: true });
     const build = observe(worker.substantiate());
@@ -21,8 +21,11 @@ describe('health answers for scheduler backends', () => {
       'bot1 cannot substantiate: the health check says the instance can never run (retryable: false): image "ci/missing:1" is not on node-3',
     );
     expect(buildResultForSubstantiationFailure(build.error)).toBe('EXCEPTION');
+    expect((build.error as CannotSubstantiateError).quarantined).toBe(false);
+    expect(worker.isQuarantined).toBe(false);
     await worker.whenIdle();
     expect(provider.liveInstances).toHaveLength(0);
+    expect(worker.canStartBuild()).toBe(true);
   });
 
   it('an unhealthy answer without retryable stays a WorkerCrashedError (retried after the quarantine)', async () => {
@@ -33,6 +36,7 @@ describe('health answers for scheduler backends', () => {
     await clock.advance(10);
     expect(build.error).toBeInstanceOf(WorkerCrashedError);
     expect(buildResultForSubstantiationFailure(build.error)).toBe('RETRY');
+    expect(worker.isQuarantined).toBe(true);
   });
 
   it('a pending reason is emitted once per change, logged, and named in the missing-timeout error', async () => {

@@ -487,7 +487,10 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
     }
     if (failure) {
       this.#missingTimer.stop();
-      this.#substantiationFailed(failure);
+      // A health answer that says the instance can never run (`retryable: false`, a latentci
+      // extension) fails this build at once; quarantine would only delay the next build, which may
+      // come with a fixed setting, so the worker is not quarantined for it.
+      this.#substantiationFailed(failure, { quarantine: !(failure instanceof CannotSubstantiateError) });
     }
   }
 
@@ -526,11 +529,11 @@ export class LatentWorker<Instance extends InstanceHandle = InstanceHandle> {
   }
 
   /** Buildbot's `_substantiation_failed`: notify waiters (and quarantine), then insubstantiate. */
-  #substantiationFailed(error: unknown): void {
+  #substantiationFailed(error: unknown, options: { readonly quarantine?: boolean } = {}): void {
     const failure = this.#toFailure(error);
     this.#log('error', `worker ${this.name}: substantiation failed: ${failure.message}`, { code: failure.code });
     if (this.#state === LatentWorkerState.SUBSTANTIATING || this.#state === LatentWorkerState.SUBSTANTIATING_STARTING) {
-      this.#putInQuarantine();
+      if (options.quarantine !== false) this.#putInQuarantine();
       failure.quarantined = this.#quarantine.isQuarantined;
       this.#notifyFailure(failure);
     }
