@@ -105,7 +105,11 @@ export interface AttachServer {
   waitForRecord(name: string, options?: WaitOptions): Promise<AttachRecord>;
   /** Resolves once an accepted connection of `name` has closed. */
   waitForDetach(name: string, options?: WaitOptions): Promise<AttachRecord>;
-  /** Closes every connection of `name`; resolves when they are closed. */
+  /**
+   * Ends every connection of `name` so that its worker exits, as a finished worker does (the probe
+   * exits when the master closes its connection; a Buildbot worker, which would reconnect, is asked
+   * to shut down first). Resolves when they are closed.
+   */
   disconnect(name: string): Promise<void>;
   /** Open connections right now. */
   readonly openConnections: number;

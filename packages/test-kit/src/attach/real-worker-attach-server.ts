@@ -167,6 +167,9 @@ export async function startRealWorkerAttachServer(options: StartAttachServerOpti
         workerServer.connections
           .filter((connection) => connection.name === name)
           .map(async (connection) => {
+            // A Buildbot worker reconnects when its connection drops; asked to shut down, its
+            // process exits, like a worker whose job is done.
+            await connection.shutdown({ timeout: 10 }).catch(() => {});
             await connection.close('the master closed the connection');
             await connection.closed;
           }),
