@@ -101,6 +101,22 @@ async function cli(...args: string[]): Promise<{ code: number | null; output: st
   return { code, output: run.output() };
 }
 
+/** Resolves once the run printed `text` (or ended). */
+function printed(run: Run, text: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (run.output().includes(text)) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 50);
+    void run.exited.then(() => {
+      clearInterval(check);
+      resolve();
+    });
+  });
+}
+
 describe('latentci try against the Docker engine', () => {
   it('reports the probe worker attached (exit 0), hides the password and removes the container', async () => {
     const { code, output } = await cli(
@@ -183,18 +199,7 @@ describe('latentci try against the Docker engine', () => {
       '60',
     ]);
     // Until the probe says it waits (or the CLI ended early, which the assertions below report).
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (run.output().includes('waiting 120 s before connecting')) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-      void run.exited.then(() => {
-        clearInterval(check);
-        resolve();
-      });
-    });
+    await printed(run, 'waiting 120 s before connecting');
     expect(ourContainers()).toHaveLength(1);
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(EXIT_CODES.interrupted);
@@ -252,22 +257,6 @@ describe('latentci ls and reap against the Docker engine', () => {
     expect(JSON.parse(after.output).instances).toEqual([]);
   });
 });
-
-/** Resolves once the run printed `text` (or ended). */
-function printed(run: Run, text: string): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const check = setInterval(() => {
-      if (run.output().includes(text)) {
-        clearInterval(check);
-        resolve();
-      }
-    }, 50);
-    void run.exited.then(() => {
-      clearInterval(check);
-      resolve();
-    });
-  });
-}
 
 describe('latentci pool against the Docker engine', () => {
   it('keeps probe workers warm under load, prints stats snapshots as JSON and leaves no container', async () => {

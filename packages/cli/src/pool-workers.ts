@@ -1,16 +1,9 @@
-import { LatentWorker, Redactor, WorkerPool } from '@latentci/core';
+import { Redactor, WorkerPool } from '@latentci/core';
 import { boundedTeardown, reapCommand } from './bounded-teardown.js';
 import { UsageError } from './cli-errors.js';
-import {
-  DEFAULT_CLI_CHECK_INTERVAL,
-  DEFAULT_MASTER_HOST,
-  DEFAULT_MASTER_ID,
-  DEFAULT_MASTER_PORT,
-  type LoadedWorkerConfig,
-  type WorkerConfig,
-} from './config/worker-config.js';
+import { configLatentWorker, masterTarget } from './config/config-latent-worker.js';
+import { DEFAULT_MASTER_ID, type LoadedWorkerConfig, type WorkerConfig } from './config/worker-config.js';
 import { EXIT_CODES } from './exit-codes.js';
-import { parseHostPort } from './listen-address.js';
 import { startMasterListener } from './master-listener.js';
 import { masterProtocols } from './master-protocols.js';
 import { DEFAULT_POOL_IDLE, DEFAULT_POOL_MAX, POOL_STATS_INTERVAL_MS } from './pool-defaults.js';
@@ -90,9 +83,7 @@ export async function poolWorkers(
     count('--hold', load.holdMs, 0);
   }
   const worker = config.worker;
-  const text = options.master ?? worker.masterFQDN ?? DEFAULT_MASTER_HOST;
-  const parsed = parseHostPort(text, options.master === undefined ? 'worker.masterFQDN' : '--master');
-  const target = { host: parsed.host, port: parsed.port ?? worker.masterPort ?? DEFAULT_MASTER_PORT };
+  const target = masterTarget(worker, options.master);
   const masterId = worker.masterId ?? DEFAULT_MASTER_ID;
   masterProtocols(worker.masterProtocol);
 
@@ -162,19 +153,13 @@ export async function poolWorkers(
       redactor,
       createWorker: (name, { password }) => {
         wirings.get(name)?.();
-        const created = new LatentWorker({
+        const created = configLatentWorker(worker, {
           name,
           password: worker.password ?? password,
           provider,
-          masterId,
           masterFQDN: listener.master,
-          masterProtocol: worker.masterProtocol,
           missingTimeout: timeoutSeconds,
-          checkInstanceInterval: worker.checkInstanceInterval ?? DEFAULT_CLI_CHECK_INTERVAL,
-          buildWaitTimeout: worker.buildWaitTimeout ?? 0,
           stopTimeout: TEARDOWN_BUDGET_SECONDS,
-          maxBuilds: worker.maxBuilds,
-          properties: worker.properties,
           redactor,
         });
         wirings.set(name, listener.attach(created));

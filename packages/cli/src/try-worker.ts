@@ -1,10 +1,9 @@
-import { LatentWorker, type LatentWorkerState, type Provider, Redactor } from '@latentci/core';
+import { type LatentWorker, type LatentWorkerState, type Provider, Redactor } from '@latentci/core';
 import type { WorkerConnection } from '@latentci/worker-protocol';
 import { boundedTeardown, reapCommand } from './bounded-teardown.js';
 import { UsageError } from './cli-errors.js';
+import { configLatentWorker, masterTarget } from './config/config-latent-worker.js';
 import {
-  DEFAULT_CLI_CHECK_INTERVAL,
-  DEFAULT_MASTER_HOST,
   DEFAULT_MASTER_ID,
   DEFAULT_MASTER_PORT,
   type LoadedWorkerConfig,
@@ -70,16 +69,14 @@ type Decision =
   | { readonly kind: 'interrupted' };
 
 /** Where the CLI listens and what the worker is told. */
-function masterTarget(config: WorkerConfig, options: TryWorkerOptions): HostPort {
+function listenTarget(config: WorkerConfig, options: TryWorkerOptions): HostPort {
   const worker = config.worker;
   const defaultPort = worker.masterPort ?? DEFAULT_MASTER_PORT;
   if (options.observe !== undefined) {
     const observed = parseHostPort(options.observe, '--observe');
     return { host: observed.host, port: observed.port ?? defaultPort };
   }
-  const text = options.master ?? worker.masterFQDN ?? DEFAULT_MASTER_HOST;
-  const parsed = parseHostPort(text, options.master === undefined ? 'worker.masterFQDN' : '--master');
-  return { host: parsed.host, port: parsed.port ?? defaultPort };
+  return masterTarget(worker, options.master);
 }
 
 /**
@@ -100,7 +97,7 @@ export async function tryWorker(
   }
   const teardownSeconds = options.teardownSeconds ?? TEARDOWN_BUDGET_SECONDS;
   const mode = options.observe === undefined ? 'attach' : 'observe';
-  const target = masterTarget(config, options);
+  const target = listenTarget(config, options);
   const redactor = new Redactor();
   redactor.add(config.worker.password);
   const emit = (event: TryEvent) => options.onEvent?.(redactor.redactValue(event));
@@ -239,20 +236,12 @@ export async function tryWorker(
 
   let worker: LatentWorker;
   try {
-    worker = new LatentWorker({
-      name: config.worker.name,
-      password: config.worker.password,
+    worker = configLatentWorker(config.worker, {
       provider: observeProvider(provider, sighting),
-      masterId: config.worker.masterId ?? DEFAULT_MASTER_ID,
       masterFQDN: master,
-      masterProtocol: config.worker.masterProtocol,
       // What the existing-instance check left of the budget (a positive number: 0 would disable it).
       missingTimeout: Math.max((deadline - Date.now()) / 1000, 0.001),
-      checkInstanceInterval: config.worker.checkInstanceInterval ?? DEFAULT_CLI_CHECK_INTERVAL,
-      buildWaitTimeout: config.worker.buildWaitTimeout ?? 0,
       stopTimeout: teardownSeconds,
-      maxBuilds: config.worker.maxBuilds,
-      properties: config.worker.properties,
     });
   } catch (error) {
     await closeListener();
