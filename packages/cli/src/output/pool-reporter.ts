@@ -106,7 +106,7 @@ export function createPoolReporter(options: PoolReporterOptions): (event: PoolEv
           event.outcome === 'completed'
             ? '✔ pool closed'
             : event.outcome === 'interrupted'
-              ? '✘ INTERRUPTED: pool closed'
+              ? `✘ INTERRUPTED: ${event.leftBehind === undefined ? 'pool closed' : 'cleanup not finished'}`
               : event.outcome === 'no-worker-ready'
                 ? '✘ NO WORKER READY: every start failed (try `latentci try <config>` to see why)'
                 : '✘ CLEANUP INCOMPLETE';
