@@ -101,6 +101,22 @@ async function cli(...args: string[]): Promise<{ code: number | null; output: st
   return { code, output: run.output() };
 }
 
+/** Resolves once the run printed `text` (or ended). */
+function printed(run: Run, text: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (run.output().includes(text)) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 50);
+    void run.exited.then(() => {
+      clearInterval(check);
+      resolve();
+    });
+  });
+}
+
 describe('latentci try against the Docker engine', () => {
   it('reports the probe worker attached (exit 0), hides the password and removes the container', async () => {
     const { code, output } = await cli(
@@ -183,18 +199,7 @@ describe('latentci try against the Docker engine', () => {
       '60',
     ]);
     // Until the probe says it waits (or the CLI ended early, which the assertions below report).
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (run.output().includes('waiting 120 s before connecting')) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-      void run.exited.then(() => {
-        clearInterval(check);
-        resolve();
-      });
-    });
+    await printed(run, 'waiting 120 s before connecting');
     expect(ourContainers()).toHaveLength(1);
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(EXIT_CODES.interrupted);
@@ -250,5 +255,70 @@ describe('latentci ls and reap against the Docker engine', () => {
     );
     expect(after.code).toBe(0);
     expect(JSON.parse(after.output).instances).toEqual([]);
+  });
+});
+
+describe('latentci pool against the Docker engine', () => {
+  it('keeps probe workers warm under load, prints stats snapshots as JSON and leaves no container', async () => {
+    const { code, output } = await cli(
+      'pool',
+      writeConfig('pool', { image, followStartupLogs: false }),
+      '--idle',
+      '1',
+      '--max',
+      '2',
+      '--duration',
+      '8',
+      '--load',
+      '1',
+      '--hold',
+      '500',
+      '--master',
+      '172.17.0.1:0',
+      '--json',
+    );
+    const events = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; [key: string]: unknown });
+    expect(events[0]).toMatchObject({ event: 'start', workers: ['e2e-pool-1', 'e2e-pool-2'], idle: 1, max: 2 });
+    const stats = events.filter((event) => event.event === 'stats');
+    expect(stats.length).toBeGreaterThanOrEqual(5);
+    for (const snapshot of stats) expect(snapshot.total).toBeLessThanOrEqual(2);
+    const result = events.at(-1) as unknown as {
+      event: string;
+      outcome: string;
+      workersReady: number;
+      stats: { leases: number; warmLeases: number; failures: number; total: number };
+    };
+    expect(result).toMatchObject({ event: 'result', outcome: 'completed', exitCode: 0 });
+    expect(result.stats).toMatchObject({ failures: 0, total: 0 });
+    expect(result.stats.leases).toBeGreaterThan(2);
+    expect(result.stats.warmLeases).toBeGreaterThan(0);
+    expect(output).not.toContain(PASSWORD);
+    expect(code).toBe(EXIT_CODES.attached);
+    expect(ourContainers()).toEqual([]);
+  });
+
+  it('prints a stats line per snapshot for people, and on Ctrl-C drains the pool and exits 130', async () => {
+    const run = startCli([
+      'pool',
+      writeConfig('pool-interrupt', { image, followStartupLogs: false }),
+      '--idle',
+      '2',
+      '--max',
+      '2',
+      '--master',
+      '172.17.0.1:0',
+    ]);
+    await printed(run, 'idle 2 · starting 0');
+    expect(ourContainers()).toHaveLength(2);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(EXIT_CODES.interrupted);
+    expect(run.output()).toContain('✓ e2e-pool-interrupt-1 attached');
+    expect(run.output()).toContain('interrupted: closing the pool');
+    expect(run.output()).toContain('✘ INTERRUPTED: pool closed');
+    expect(run.output()).toContain('no worker left');
+    expect(ourContainers()).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
+import { DEFAULT_POOL_HOLD_MS, DEFAULT_POOL_IDLE, DEFAULT_POOL_MAX } from './pool-defaults.js';
 import { DEFAULT_TRY_TIMEOUT, TEARDOWN_BUDGET_SECONDS, TEARDOWN_GRACE_SECONDS } from './try-defaults.js';
 
 export const MAIN_HELP = `latentci — try latent-worker configurations in seconds, and clean up after crashed masters
 
 Usage:
   latentci try <config> [options]     start one worker and tell whether it connects to the master
+  latentci pool <config> [options]    keep a pool of warm workers and print its stats (try it under load)
   latentci ls <config> [options]      list the instances latentci started for the config's master
   latentci reap <config> [options]    remove those instances (after a crashed master)
   latentci <command> --help           options of a command
@@ -49,6 +51,41 @@ ${TEARDOWN_BUDGET_SECONDS}s). A backend that does not answer at all is reported 
 started and nothing to tear down. Ctrl-C stops waiting and removes the instance; a second Ctrl-C
 abandons the cleanup at once. When the cleanup does not finish, the output names what may be left
 and \`latentci reap <config>\` removes it.
+`;
+
+export const POOL_HELP = `latentci pool <config> [options]
+
+Keeps a warm pool of the config's worker: workers <worker.name>-1 … <worker.name>-<max>, each with
+the config's password (or one the pool generates per name), started through the latent-worker
+lifecycle and attached to a master it runs itself (the one latentci try runs: the probe's
+protocol, Buildbot's PB, and msgpack when worker.masterProtocol asks for it). Prints the pool's
+stats every second (idle, starting, leased, stopping, waiting, failures, leases and how many were
+warm, time-to-lease p50/p95): one line redrawn in place on a terminal, plain lines otherwise.
+With --load or --acquire-every it simulates builds that lease a worker, hold it and release it,
+so warm and cold time-to-lease show side by side. A released worker is stopped and a fresh one
+warms up (ephemeral workers).
+
+Options:
+  --idle <n>            attached workers kept ready (default ${DEFAULT_POOL_IDLE})
+  --max <n>             most workers at once, in any state (default ${DEFAULT_POOL_MAX}); --idle cannot exceed it
+  --duration <seconds>  run that long, then close the pool (default: until Ctrl-C)
+  --load <n>            n simulated clients, each acquiring a worker again once its lease ended
+  --acquire-every <ms>  one simulated acquire every <ms> milliseconds instead (they queue when
+                        every worker is busy)
+  --hold <ms>           how long a simulated build keeps its lease (default ${DEFAULT_POOL_HOLD_MS})
+  --timeout <seconds>   how long each worker gets to attach (default: worker.missingTimeout, else ${DEFAULT_TRY_TIMEOUT})
+  --master <host:port>  listen there and tell the workers to connect there (port 0: a free port)
+  --json                one JSON object per event line ({"event":"stats",…} per snapshot); the
+                        last line is {"event":"result",…}
+  -h, --help            this help
+
+Ctrl-C (or the end of --duration) closes the pool: simulated builds release their leases and every
+worker stops, within ${TEARDOWN_BUDGET_SECONDS + TEARDOWN_GRACE_SECONDS}s. A second Ctrl-C abandons the cleanup: the output names the workers
+whose instances may be left, and \`latentci reap <config>\` removes them. The pool refuses to start
+when instances of its workers already exist for the master id.
+
+Exit codes: 0 ran and closed, 2 config or usage error, 6 backend error, no worker ever attached,
+or the cleanup did not finish, 130 interrupted.
 `;
 
 const INSTANCE_OPTIONS = `Options:

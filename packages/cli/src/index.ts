@@ -12,6 +12,8 @@ export {
 } from './in-memory-workers.js';
 export { type InstanceOptions, type InstanceSource, listInstances, reapInstances } from './instances.js';
 export { createHumanReporter, createJsonReporter, type HumanReporterOptions } from './output/human-reporter.js';
+export type { PoolEvent, PoolLoad, PoolOutcome, PoolResult, PoolSnapshot } from './pool-events.js';
+export { type PoolWorkersOptions, poolWorkers } from './pool-workers.js';
 export { loadProvider, type ProviderFactory } from './provider/load-provider.js';
 export { type CliIo, runCli } from './run-cli.js';
 export type { TryEvent, TryResult } from './try-events.js';

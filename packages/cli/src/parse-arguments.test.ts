@@ -33,6 +33,61 @@ describe('parseArguments', () => {
     expect(parseArguments(['help', 'reap'])).toEqual({ command: 'help', topic: 'reap' });
   });
 
+  it('parses pool with its options; the load is --load clients or --acquire-every, each holding leases --hold ms', () => {
+    expect(
+      parseArguments([
+        'pool',
+        'w.json',
+        '--idle',
+        '2',
+        '--max',
+        '5',
+        '--duration',
+        '15',
+        '--load',
+        '3',
+        '--hold',
+        '200',
+      ]),
+    ).toEqual({
+      command: 'pool',
+      config: 'w.json',
+      idle: 2,
+      max: 5,
+      durationSeconds: 15,
+      load: { kind: 'clients', clients: 3, holdMs: 200 },
+      timeoutSeconds: undefined,
+      master: undefined,
+      json: false,
+    });
+    expect(parseArguments(['pool', 'w.json', '--acquire-every', '250', '--json'])).toMatchObject({
+      idle: undefined,
+      max: undefined,
+      load: { kind: 'interval', everyMs: 250, holdMs: 1000 },
+      json: true,
+    });
+    expect(parseArguments(['pool', '--help'])).toEqual({ command: 'help', topic: 'pool' });
+    expect(parseArguments(['help', 'pool'])).toEqual({ command: 'help', topic: 'pool' });
+  });
+
+  it.each([
+    [['pool'], /exactly one config file, got none/],
+    [['pool', 'w.json', '--idle', '3', '--max', '2'], /--idle \(3\) cannot exceed --max \(2\)/],
+    [['pool', 'w.json', '--idle', '1.5'], /--idle must be a whole number >= 0, got "1.5"/],
+    [['pool', 'w.json', '--idle=-1'], /--idle must be a whole number >= 0, got "-1"/],
+    [['pool', 'w.json', '--max', '0'], /--max must be a whole number >= 1, got "0"/],
+    [['pool', 'w.json', '--max', 'many'], /--max must be a whole number >= 1, got "many"/],
+    [['pool', 'w.json', '--duration', '0'], /--duration must be a positive number of seconds, got "0"/],
+    [['pool', 'w.json', '--load', '0'], /--load must be a whole number >= 1/],
+    [['pool', 'w.json', '--load', '1', '--acquire-every', '100'], /give one of them/],
+    [['pool', 'w.json', '--hold', '100'], /give --load or --acquire-every too/],
+    [['pool', 'w.json', '--acquire-every', 'often'], /--acquire-every must be a positive number of milliseconds/],
+    [['pool', 'w.json', '--keep'], /--keep.*latentci pool --help/],
+  ])('refuses pool %j with a usage error saying what to do', (argv, message) => {
+    expect(() => parseArguments(argv)).toThrow(UsageError);
+    expect(() => parseArguments(argv)).toThrow(message);
+  });
+
   it('parses ls and reap from a config or from --provider and --master-id', () => {
     expect(parseArguments(['list', 'w.json'])).toMatchObject({ command: 'ls', config: 'w.json' });
     expect(

@@ -1,5 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './cli-errors.js';
+import { DEFAULT_POOL_HOLD_MS } from './pool-defaults.js';
+import type { PoolLoad } from './pool-events.js';
 import { parseQuickCommand, type QuickCommand } from './quick-command.js';
 
 export type Command =
@@ -14,6 +16,17 @@ export type Command =
       /** Remove an existing instance of the same name (another run's, or a master's sharing the masterId). */
       readonly replace: boolean;
       readonly run: string | undefined;
+      readonly json: boolean;
+    }
+  | {
+      readonly command: 'pool';
+      readonly config: string;
+      readonly idle: number | undefined;
+      readonly max: number | undefined;
+      readonly durationSeconds: number | undefined;
+      readonly load: PoolLoad | undefined;
+      readonly timeoutSeconds: number | undefined;
+      readonly master: string | undefined;
       readonly json: boolean;
     }
   | {
@@ -98,6 +111,7 @@ export function parseArguments(argv: readonly string[]): Command {
       json: values.json === true,
     };
   }
+  if (name === 'pool') return parsePool(rest);
   if (name === 'ls' || name === 'reap') {
     const { values, positionals } = parse(name, rest, {
       provider: { type: 'string' },
@@ -157,5 +171,78 @@ export function parseArguments(argv: readonly string[]): Command {
       json: values.json === true,
     };
   }
-  throw new UsageError(`unknown command "${first}"; the commands are try, ls and reap (see \`latentci --help\`)`);
+  throw new UsageError(`unknown command "${first}"; the commands are try, pool, ls and reap (see \`latentci --help\`)`);
+}
+
+/** `--option <n>`: a whole number of at least `minimum`. */
+function integerOption(option: string, value: unknown, minimum: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (!/^\d+$/.test(text) || Number(text) < minimum || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`${option} must be a whole number >= ${minimum}, got "${text}"`);
+  }
+  return Number(text);
+}
+
+/** `--option <n>`: a positive number (decimals allowed). */
+function positiveOption(option: string, value: unknown, unit: string): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  const number = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(number > 0)) {
+    throw new UsageError(`${option} must be a positive number of ${unit}, got "${text}"`);
+  }
+  return number;
+}
+
+function parsePool(args: readonly string[]): Command {
+  const { values, positionals } = parse('pool', args, {
+    idle: { type: 'string' },
+    max: { type: 'string' },
+    duration: { type: 'string' },
+    load: { type: 'string' },
+    'acquire-every': { type: 'string' },
+    hold: { type: 'string' },
+    timeout: { type: 'string' },
+    master: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return { command: 'help', topic: 'pool' };
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `latentci pool takes exactly one config file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}; see \`latentci pool --help\``,
+    );
+  }
+  const idle = integerOption('--idle', values.idle, 0);
+  const max = integerOption('--max', values.max, 1);
+  if (idle !== undefined && max !== undefined && idle > max) {
+    throw new UsageError(`--idle (${idle}) cannot exceed --max (${max}): the idle workers count toward max`);
+  }
+  if (values.load !== undefined && values['acquire-every'] !== undefined) {
+    throw new UsageError('--load and --acquire-every both simulate demand: give one of them');
+  }
+  if (values.hold !== undefined && values.load === undefined && values['acquire-every'] === undefined) {
+    throw new UsageError('--hold is how long a simulated build keeps its lease: give --load or --acquire-every too');
+  }
+  const holdMs = integerOption('--hold', values.hold, 0) ?? DEFAULT_POOL_HOLD_MS;
+  const clients = integerOption('--load', values.load, 1);
+  const everyMs = positiveOption('--acquire-every', values['acquire-every'], 'milliseconds');
+  const load: PoolLoad | undefined =
+    clients !== undefined
+      ? { kind: 'clients', clients, holdMs }
+      : everyMs !== undefined
+        ? { kind: 'interval', everyMs, holdMs }
+        : undefined;
+  return {
+    command: 'pool',
+    config: positionals[0]!,
+    idle,
+    max,
+    durationSeconds: positiveOption('--duration', values.duration, 'seconds'),
+    load,
+    timeoutSeconds: positiveOption('--timeout', values.timeout, 'seconds'),
+    master: values.master as string | undefined,
+    json: values.json === true,
+  };
 }

@@ -22,6 +22,7 @@ it('@latentci/cli exports exactly these names', () => {
       "listInstances",
       "loadProvider",
       "loadWorkerConfig",
+      "poolWorkers",
       "reapInstances",
       "runCli",
       "simulateInMemoryWorkers",

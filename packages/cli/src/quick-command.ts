@@ -1,10 +1,10 @@
 import { EXIT_CODES } from './exit-codes.js';
-import { LS_HELP, MAIN_HELP, REAP_HELP, TRY_HELP } from './help-text.js';
+import { LS_HELP, MAIN_HELP, POOL_HELP, REAP_HELP, TRY_HELP } from './help-text.js';
 import { CLI_VERSION } from './version.js';
 
 /** The commands answered from text alone: help and version. */
 export type QuickCommand =
-  | { readonly command: 'help'; readonly topic?: 'try' | 'ls' | 'reap' }
+  | { readonly command: 'help'; readonly topic?: 'try' | 'pool' | 'ls' | 'reap' }
   | { readonly command: 'version' };
 
 /**
@@ -15,7 +15,8 @@ export type QuickCommand =
 export function parseQuickCommand(argv: readonly string[]): QuickCommand | undefined {
   const [first, topic] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    if (first === 'help' && (topic === 'try' || topic === 'ls' || topic === 'reap')) return { command: 'help', topic };
+    if (first === 'help' && (topic === 'try' || topic === 'pool' || topic === 'ls' || topic === 'reap'))
+      return { command: 'help', topic };
     return { command: 'help' };
   }
   if (first === '-v' || first === '--version') return { command: 'version' };
@@ -31,10 +32,12 @@ export function answerQuickCommand(
   const text =
     command.topic === 'try'
       ? TRY_HELP
-      : command.topic === 'ls'
-        ? LS_HELP
-        : command.topic === 'reap'
-          ? REAP_HELP
-          : MAIN_HELP;
+      : command.topic === 'pool'
+        ? POOL_HELP
+        : command.topic === 'ls'
+          ? LS_HELP
+          : command.topic === 'reap'
+            ? REAP_HELP
+            : MAIN_HELP;
   return { text, exitCode: argv.length === 0 ? EXIT_CODES.configurationError : EXIT_CODES.attached };
 }

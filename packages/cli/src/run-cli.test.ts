@@ -68,6 +68,8 @@ describe('latentci (runCli)', () => {
     expect((await run(['try', '--help'])).stdout).toContain('--observe <host:port>');
     expect((await run(['ls', '--help'])).stdout).toContain('--master-id <id>');
     expect((await run(['reap', '--help'])).stdout).toContain('crashed master');
+    expect((await run(['pool', '--help'])).stdout).toContain('--acquire-every <ms>');
+    expect((await run(['--help'])).stdout).toContain('latentci pool <config>');
     expect((await run([])).code).toBe(EXIT_CODES.configurationError);
   });
 
@@ -181,6 +183,41 @@ describe('latentci (runCli)', () => {
     const listed = await run(['ls', join(project, 'worker.json')]);
     expect(listed.code).toBe(EXIT_CODES.configurationError);
     expect(listed.stderr).toContain('provider "acme-latentci-provider" cannot list or remove its instances');
+  });
+
+  it('reports a pool usage error on stderr with exit code 2, also as JSON', async () => {
+    const human = await run(['pool', 'w.json', '--idle', '4', '--max', '2']);
+    expect(human).toMatchObject({ code: EXIT_CODES.configurationError, stdout: '' });
+    expect(human.stderr).toBe(
+      'latentci usage: --idle (4) cannot exceed --max (2): the idle workers count toward max\n',
+    );
+    const json = await run(['pool', 'w.json', '--max', '1.5', '--json']);
+    expect(json.code).toBe(EXIT_CODES.configurationError);
+    expect(JSON.parse(json.stdout)).toMatchObject({ event: 'error', command: 'usage', code: 'CONFIGURATION_ERROR' });
+  });
+
+  it('runs a pool of a TS config for a duration, printing stats lines and the verdict', async () => {
+    const { code, stdout } = await run([
+      'pool',
+      inMemoryConfig('pool.config.ts'),
+      '--max',
+      '1',
+      '--duration',
+      '1.5',
+      '--load',
+      '1',
+      '--hold',
+      '100',
+    ]);
+    expect(stdout).toContain('latentci pool: workers "run-cli-worker-1" with in-memory');
+    expect(stdout).toMatch(/listening as the master on 127\.0\.0\.1:\d+/);
+    expect(stdout).toContain('✓ run-cli-worker-1 attached');
+    expect(stdout).toMatch(
+      /idle \d · starting \d · leased \d · stopping \d · waiting \d · failures 0 · leases \d+ \(\d+ warm\)/,
+    );
+    expect(stdout).toContain('✔ pool closed');
+    expect(stdout).not.toContain(PASSWORD);
+    expect(code).toBe(EXIT_CODES.attached);
   });
 
   it('says ls and reap need a config or --provider with --master-id', async () => {

@@ -4,6 +4,7 @@ import { EXIT_CODES } from './exit-codes.js';
 import type { InstanceSource } from './instances.js';
 import { printable, printableLines } from './output/terminal-text.js';
 import type { Command } from './parse-arguments.js';
+import type { PoolEvent } from './pool-events.js';
 import { answerQuickCommand, parseQuickCommand } from './quick-command.js';
 import { DEFAULT_TRY_TIMEOUT } from './try-defaults.js';
 import type { TryEvent } from './try-events.js';
@@ -63,6 +64,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     }
     case 'try':
       return runTry(command, out);
+    case 'pool':
+      return runPool(command, out);
     case 'ls':
     case 'reap':
       return runInstances(command, out);
@@ -119,6 +122,35 @@ async function runTry(command: Extract<Command, { command: 'try' }>, io: CliIo):
     return result.exitCode;
   } catch (error) {
     return reportError(io, command.json, error, 'try');
+  }
+}
+
+async function runPool(command: Extract<Command, { command: 'pool' }>, io: CliIo): Promise<number> {
+  try {
+    const [{ loadWorkerConfig }, { poolWorkers }, { createPoolReporter }] = await Promise.all([
+      import('./config/load-config.js'),
+      import('./pool-workers.js'),
+      import('./output/pool-reporter.js'),
+    ]);
+    const report = command.json
+      ? (event: PoolEvent) => io.stdout(`${JSON.stringify(event)}\n`)
+      : createPoolReporter({ write: io.stdout, tty: io.tty, columns: io.columns });
+    const config = await loadWorkerConfig(command.config, { cwd: io.cwd, signal: io.signal });
+    const result = await poolWorkers(config, {
+      idle: command.idle,
+      max: command.max,
+      durationSeconds: command.durationSeconds,
+      load: command.load,
+      timeoutSeconds: command.timeoutSeconds,
+      master: command.master,
+      signal: io.signal,
+      abandon: io.abandon,
+      onEvent: report,
+      cwd: io.cwd,
+    });
+    return result.exitCode;
+  } catch (error) {
+    return reportError(io, command.json, error, 'pool');
   }
 }
 

@@ -1,16 +1,9 @@
-import { LatentWorker, type LatentWorkerState, type Provider, Redactor } from '@latentci/core';
-import {
-  type AttachServer,
-  type ProtocolFront,
-  startAttachServer,
-  startProtocolFront,
-  watchLoginRefusals,
-} from '@latentci/test-kit';
-import { startWorkerServer, type WorkerConnection, type WorkerServer } from '@latentci/worker-protocol';
+import { type LatentWorker, type LatentWorkerState, type Provider, Redactor } from '@latentci/core';
+import type { WorkerConnection } from '@latentci/worker-protocol';
+import { boundedTeardown, reapCommand } from './bounded-teardown.js';
 import { UsageError } from './cli-errors.js';
+import { configLatentWorker, masterTarget } from './config/config-latent-worker.js';
 import {
-  DEFAULT_CLI_CHECK_INTERVAL,
-  DEFAULT_MASTER_HOST,
   DEFAULT_MASTER_ID,
   DEFAULT_MASTER_PORT,
   type LoadedWorkerConfig,
@@ -19,7 +12,8 @@ import {
 import { diagnose, type TryFacts } from './diagnosis.js';
 import { errorFacts } from './error-facts.js';
 import { formatHostPort, type HostPort, parseHostPort } from './listen-address.js';
-import { MSGPACK_PROTOCOL, masterProtocols, unexpectedMsgpackReason } from './master-protocols.js';
+import { cannotListen, type MasterListener, startMasterListener } from './master-listener.js';
+import { MSGPACK_PROTOCOL, masterProtocols } from './master-protocols.js';
 import { type InstanceSighting, observeProvider } from './observed-provider.js';
 import { providerFromConfig, providerLabel } from './provider/provider-from-config.js';
 import { startTcpObserver, type TcpObserver } from './tcp-observer.js';
@@ -75,16 +69,14 @@ type Decision =
   | { readonly kind: 'interrupted' };
 
 /** Where the CLI listens and what the worker is told. */
-function masterTarget(config: WorkerConfig, options: TryWorkerOptions): HostPort {
+function listenTarget(config: WorkerConfig, options: TryWorkerOptions): HostPort {
   const worker = config.worker;
   const defaultPort = worker.masterPort ?? DEFAULT_MASTER_PORT;
   if (options.observe !== undefined) {
     const observed = parseHostPort(options.observe, '--observe');
     return { host: observed.host, port: observed.port ?? defaultPort };
   }
-  const text = options.master ?? worker.masterFQDN ?? DEFAULT_MASTER_HOST;
-  const parsed = parseHostPort(text, options.master === undefined ? 'worker.masterFQDN' : '--master');
-  return { host: parsed.host, port: parsed.port ?? defaultPort };
+  return masterTarget(worker, options.master);
 }
 
 /**
@@ -105,7 +97,7 @@ export async function tryWorker(
   }
   const teardownSeconds = options.teardownSeconds ?? TEARDOWN_BUDGET_SECONDS;
   const mode = options.observe === undefined ? 'attach' : 'observe';
-  const target = masterTarget(config, options);
+  const target = listenTarget(config, options);
   const redactor = new Redactor();
   redactor.add(config.worker.password);
   const emit = (event: TryEvent) => options.onEvent?.(redactor.redactValue(event));
@@ -152,9 +144,9 @@ export async function tryWorker(
   });
 
   let provider: Provider;
-  let protocols: ReturnType<typeof masterProtocols>;
   try {
-    protocols = masterProtocols(config.worker.masterProtocol);
+    // Checked before anything starts; the listener answers the protocols it allows.
+    masterProtocols(config.worker.masterProtocol);
     provider = await providerFromConfig(config, { cwd: options.cwd });
   } catch (error) {
     return early(configurationFailure(error));
@@ -202,14 +194,10 @@ export async function tryWorker(
     }
   }
 
-  let server: AttachServer | undefined;
-  let workerServer: WorkerServer | undefined;
-  let front: ProtocolFront | undefined;
   let observer: TcpObserver | undefined;
-  let connectionsSeen = 0;
-  let lastPeer = 'unknown';
+  let listener: MasterListener | undefined;
+  let observedConnections = 0;
   let buildbotWorker: WorkerConnection | undefined;
-  const protocolRefusals: { reason: string; remoteAddress: string }[] = [];
   const decide: { resolve: (decision: Decision) => void } = { resolve: () => {} };
   const decided = new Promise<Decision>((resolve) => {
     decide.resolve = resolve;
@@ -217,85 +205,43 @@ export async function tryWorker(
   try {
     if (mode === 'observe') {
       observer = await startTcpObserver(target.host, target.port ?? DEFAULT_MASTER_PORT, (remoteAddress) => {
-        connectionsSeen += 1;
+        observedConnections += 1;
         emit({ event: 'connection', remoteAddress });
         decide.resolve({ kind: 'reached' });
       });
     } else {
-      // One address, several protocols: the probe's, Buildbot's PB and (when the config asks the
-      // worker for it) msgpack, each served on 127.0.0.1 behind a front that tells them apart by
-      // their first bytes.
-      server = await startAttachServer({ host: '127.0.0.1', port: 0 });
-      workerServer = await startWorkerServer({
-        pb: { host: '127.0.0.1', port: 0 },
-        ...(protocols.msgpack ? { msgpack: { host: '127.0.0.1', port: 0 } } : {}),
-        logger: watchLoginRefusals(
-          (name) => name === config.worker.name,
-          (workerName, unknown) => {
-            const reason = unknown
-              ? `unknown worker "${workerName}": this master only expects "${config.worker.name}"`
-              : `wrong password for worker ${workerName}`;
-            protocolRefusals.push({ reason, remoteAddress: lastPeer });
-            emit({ event: 'login', workerName, accepted: false, remoteAddress: lastPeer, reason });
-            decide.resolve({ kind: 'refused' });
-          },
-        ),
-      });
-      front = await startProtocolFront({
+      listener = await startMasterListener({
         host: target.host,
         port: target.port ?? DEFAULT_MASTER_PORT,
-        backends: {
-          probe: server.port,
-          pb: workerServer.addresses.pb?.port,
-          msgpack: workerServer.addresses.msgpack?.port,
-        },
-        onConnection: (remoteAddress, protocol) => {
-          connectionsSeen += 1;
-          lastPeer = remoteAddress;
-          emit({ event: 'connection', remoteAddress, protocol });
-          if (protocol === 'msgpack' && !protocols.msgpack) {
-            protocolRefusals.push({ reason: unexpectedMsgpackReason(config.worker.masterProtocol), remoteAddress });
-            decide.resolve({ kind: 'refused' });
-          }
+        masterProtocol: config.worker.masterProtocol,
+        onConnection: (remoteAddress, protocol) => emit({ event: 'connection', remoteAddress, protocol }),
+        onRefusal: ({ workerName, reason, remoteAddress }) => {
+          if (workerName !== undefined) emit({ event: 'login', workerName, accepted: false, remoteAddress, reason });
+          decide.resolve({ kind: 'refused' });
         },
       });
     }
   } catch (error) {
-    await server?.close();
-    await workerServer?.close();
     return early(
-      new UsageError(
-        `cannot listen on ${master} as the master: ${(error as Error).message}; the address must be one of this machine's (172.17.0.1 reaches Docker containers), and the port free (stop the master using it, or pass --master ${target.host}:0 to pick a free port)`,
-        { cause: error },
-      ),
+      error instanceof UsageError ? error : cannotListen(target.host, target.port ?? DEFAULT_MASTER_PORT, error),
     );
   }
-  master = formatHostPort(target.host, front?.port ?? observer?.port ?? DEFAULT_MASTER_PORT);
+  master = listener?.master ?? formatHostPort(target.host, observer?.port ?? DEFAULT_MASTER_PORT);
   emit({ event: 'listening', master, mode });
 
   const closeListener = async () => {
-    await front?.close();
-    await server?.close();
-    await workerServer?.close();
+    await listener?.close();
     await observer?.close();
   };
 
   let worker: LatentWorker;
   try {
-    worker = new LatentWorker({
-      name: config.worker.name,
-      password: config.worker.password,
+    worker = configLatentWorker(config.worker, {
       provider: observeProvider(provider, sighting),
-      masterId: config.worker.masterId ?? DEFAULT_MASTER_ID,
       masterFQDN: master,
-      masterProtocol: config.worker.masterProtocol,
       // What the existing-instance check left of the budget (a positive number: 0 would disable it).
       missingTimeout: Math.max((deadline - Date.now()) / 1000, 0.001),
-      checkInstanceInterval: config.worker.checkInstanceInterval ?? DEFAULT_CLI_CHECK_INTERVAL,
-      buildWaitTimeout: config.worker.buildWaitTimeout ?? 0,
       stopTimeout: teardownSeconds,
-      maxBuilds: config.worker.maxBuilds,
-      properties: config.worker.properties,
     });
   } catch (error) {
     await closeListener();
@@ -325,56 +271,20 @@ export async function tryWorker(
       backendAnswered = true;
     }),
   );
-  if (workerServer) {
+  if (listener) {
     unsubscribe.push(
-      workerServer.on('disconnect', ({ connection }) => worker.detached(connection)),
-      () => workerServer?.removeWorker(worker.name),
-    );
-    workerServer.addWorker({
-      name: worker.name,
-      password: () => worker.password,
-      onAttach: async (connection) => {
-        emit({ event: 'login', workerName: worker.name, accepted: true, remoteAddress: lastPeer });
-        workerInfo = describeWorker(connection);
-        emit({ event: 'worker-info', ...workerInfo });
-        await worker.attached(connection);
-        buildbotWorker = connection;
-      },
-    });
-  }
-  if (server) {
-    const attachServer = server;
-    // Wired like test-kit's attachLatentWorker, with the login reported before the attach.
-    unsubscribe.push(
-      attachServer.expectWorker(worker.name, () => worker.password, {
-        onAttach: (connection) => {
-          emit({ event: 'login', workerName: worker.name, accepted: true, remoteAddress: lastPeer });
-          return worker.attached(connection);
+      listener.attach(worker, {
+        onLogin: (remoteAddress, buildbot) => {
+          emit({ event: 'login', workerName: worker.name, accepted: true, remoteAddress });
+          if (buildbot === undefined) return;
+          workerInfo = describeWorker(buildbot);
+          emit({ event: 'worker-info', ...workerInfo });
         },
-        onDetach: (connection) => worker.detached(connection),
+        onBuildbotAttached: (connection) => {
+          buildbotWorker = connection;
+        },
       }),
-      worker.on('connection-dropped', ({ connection }) => (connection as { close?: () => void }).close?.()),
     );
-    attachServer
-      .waitForRecord(config.worker.name, {
-        // setTimeout fires at once beyond 2^31 − 1 ms; `waiting` ends this wait anyway.
-        timeoutMs: Math.min((timeoutSeconds + 60) * 1000, 2 ** 31 - 1),
-        signal: waiting.signal,
-      })
-      .then(
-        (record) => {
-          if (record.accepted) return;
-          emit({
-            event: 'login',
-            workerName: record.workerName,
-            accepted: false,
-            remoteAddress: lastPeer,
-            reason: record.rejection ?? 'refused',
-          });
-          decide.resolve({ kind: 'refused' });
-        },
-        () => {},
-      );
   }
 
   const onAbort = () => decide.resolve({ kind: 'interrupted' });
@@ -406,7 +316,7 @@ export async function tryWorker(
   });
   const teardown = keep
     ? 'done'
-    : await boundedShutdown(worker, teardownSeconds + TEARDOWN_GRACE_SECONDS, options.abandon);
+    : await boundedTeardown(() => worker.shutdown(), teardownSeconds + TEARDOWN_GRACE_SECONDS, options.abandon);
   for (const stop of unsubscribe) stop();
   const incomplete =
     teardown === 'abandoned'
@@ -430,11 +340,8 @@ export async function tryWorker(
       reason: incomplete,
       ...(leftBehind ? { mayRemain: leftBehind.what, reap: leftBehind.reap } : {}),
     });
-  const refusals = (server?.records ?? [])
-    .filter((record) => !record.accepted)
-    .map((record) => ({ reason: record.rejection ?? 'refused', remoteAddress: record.remoteAddress }))
-    .concat(protocolRefusals);
-  if (server) connectionsSeen = Math.max(connectionsSeen, server.records.length);
+  const refusals = (listener?.refusals ?? []).map(({ reason, remoteAddress }) => ({ reason, remoteAddress }));
+  const connectionsSeen = listener?.connectionsSeen ?? observedConnections;
   await closeListener();
 
   return finish(
@@ -450,48 +357,6 @@ export async function tryWorker(
     keep,
     command,
   );
-}
-
-/**
- * `worker.shutdown()` bounded by `seconds` and by `abandon`: a backend that never answers, or a
- * user who will not wait, cannot hold the CLI. Whatever is abandoned carries the owner labels.
- */
-async function boundedShutdown(
-  worker: LatentWorker,
-  seconds: number,
-  abandon: AbortSignal | undefined,
-): Promise<'done' | 'abandoned' | 'overran'> {
-  if (abandon?.aborted) return 'abandoned';
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbandon: (() => void) | undefined;
-  const shutdown = worker.shutdown().then(
-    () => 'done' as const,
-    () => 'done' as const,
-  );
-  try {
-    return await Promise.race([
-      shutdown,
-      new Promise<'overran'>((resolve) => {
-        timer = setTimeout(() => resolve('overran'), seconds * 1000);
-      }),
-      new Promise<'abandoned'>((resolve) => {
-        onAbandon = () => resolve('abandoned');
-        abandon?.addEventListener('abort', onAbandon, { once: true });
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbandon) abandon?.removeEventListener('abort', onAbandon);
-  }
-}
-
-/** The command that removes what this config's try may have left. */
-function reapCommand(config: WorkerConfig | LoadedWorkerConfig): string {
-  if ('file' in config && config.file !== undefined) return `latentci reap ${config.file}`;
-  const masterId = config.worker.masterId ?? DEFAULT_MASTER_ID;
-  return typeof config.provider === 'string'
-    ? `latentci reap --provider ${config.provider} --settings '<the settings>' --master-id ${masterId}`
-    : `latentci reap <config> --master-id ${masterId}`;
 }
 
 function describeWorker(connection: WorkerConnection): TryWorkerInfo {
