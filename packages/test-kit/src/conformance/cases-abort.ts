@@ -109,19 +109,15 @@ async function startAndAbort<Settings>(
 
 /** Whether the backend (and `listOrphans`, when capable) still has anything of `workerName`. */
 async function leftovers<Settings>(h: CaseHarness<Settings>, workerName: string): Promise<string[]> {
-  const owner = { masterId: h.masterId, workerName };
-  const signal = AbortSignal.timeout(30_000);
-  const found: string[] = [];
-  for (const instance of await h.options.backend.listInstances(owner, { signal })) {
-    found.push(`${instance.name ?? instance.id} (${instance.state ?? 'unknown state'}, listed by the backend)`);
-  }
-  const observer = h.provider();
-  if (observer.capabilities.orphanReaping && observer.listOrphans) {
-    for (const orphan of await observer.listOrphans(owner, { signal })) {
-      found.push(`${orphan.name ?? orphan.id} (${orphan.state ?? 'unknown state'}, reported by listOrphans)`);
-    }
-  }
-  return found;
+  const { listed, orphans } = await h.remains({ masterId: h.masterId, workerName });
+  return [
+    ...listed.map(
+      (instance) => `${instance.name ?? instance.id} (${instance.state ?? 'unknown state'}, listed by the backend)`,
+    ),
+    ...orphans.map(
+      (orphan) => `${orphan.name ?? orphan.id} (${orphan.state ?? 'unknown state'}, reported by listOrphans)`,
+    ),
+  ];
 }
 
 /** Polls until nothing of `workerName` is left, up to `cleanupTimeout`; returns what is left. */

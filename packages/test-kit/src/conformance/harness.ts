@@ -9,6 +9,8 @@ import {
   type LatentWorkerOptions,
   type Logger,
   type LogLevel,
+  type OrphanInstance,
+  type OwnerFilter,
   Properties,
   type Provider,
   type StartInstanceRequest,
@@ -16,7 +18,7 @@ import {
 import { attachLatentWorker } from '../attach/attach-latent-worker.js';
 import { type AttachServer, DOCKER_BRIDGE_GATEWAY, startAttachServer } from '../attach/attach-server.js';
 import { startRealWorkerAttachServer } from '../attach/real-worker-attach-server.js';
-import type { CaseContext, ConformanceOptions, WorkerKind } from './options.js';
+import type { BackendInstance, CaseContext, ConformanceOptions, WorkerKind } from './options.js';
 
 /** Every event a `LatentWorker` emits: the secrets case listens to all of them. */
 const WORKER_EVENTS: readonly (keyof LatentWorkerEvents)[] = [
@@ -100,6 +102,8 @@ export class CaseHarness<Settings> {
   readonly #secrets = new Set<string>();
   readonly #calls = new Set<HookCall>();
   #server: AttachServer | undefined;
+  /** The provider the leak checks ask for `listOrphans` (one per case, made on first use). */
+  #observer: Provider | undefined;
   #names = 0;
 
   constructor(options: ConformanceOptions<Settings>, caseId: string) {
@@ -364,15 +368,8 @@ export class CaseHarness<Settings> {
    */
   async assertNoLeaks(): Promise<void> {
     const deadline = Date.now() + this.cleanupTimeoutMs;
-    const owner = { masterId: this.masterId };
-    const observer = this.provider();
     for (;;) {
-      const signal = AbortSignal.timeout(30_000);
-      const listed = await this.options.backend.listInstances(owner, { signal });
-      const orphans =
-        observer.capabilities.orphanReaping && observer.listOrphans
-          ? await observer.listOrphans(owner, { signal })
-          : [];
+      const { listed, orphans } = await this.remains({ masterId: this.masterId });
       const open = this.#servers.reduce((sum, server) => sum + server.openConnections, 0);
       if (listed.length === 0 && orphans.length === 0 && open === 0) return;
       if (Date.now() > deadline) {
@@ -392,6 +389,19 @@ export class CaseHarness<Settings> {
       }
       await sleep(250);
     }
+  }
+
+  /** What the backend lists and the provider's `listOrphans` (when capable) reports for `owner` now. */
+  async remains(
+    owner: OwnerFilter,
+  ): Promise<{ listed: readonly BackendInstance[]; orphans: readonly OrphanInstance[] }> {
+    const signal = AbortSignal.timeout(30_000);
+    this.#observer ??= this.provider();
+    const observer = this.#observer;
+    const listed = await this.options.backend.listInstances(owner, { signal });
+    const orphans =
+      observer.capabilities.orphanReaping && observer.listOrphans ? await observer.listOrphans(owner, { signal }) : [];
+    return { listed, orphans };
   }
 
   /** What the case's attach servers saw, for failure messages. */
